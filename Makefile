@@ -1,0 +1,92 @@
+# Task API: FastCGI programs in C behind nginx, on PostgreSQL.
+#   make run    install what is missing, build, start everything on 127.0.0.1:8080
+#   make stop   stop what make run started
+#   make test   build and run the whole suite (plain, then under ASan+UBSan)
+
+PORT     ?= 8080
+WORKERS  ?= 2
+BUILD    ?= build
+RUN_DIR  ?= .run
+ENV_FILE ?= taskapi.env
+
+PKGS     := libjwt json-c libpq
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wno-unused-parameter
+HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+ifdef SANITIZE
+CFLAGS   := -O1 -g -fno-omit-frame-pointer \
+            -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+HARDEN   := -fPIE
+endif
+CPPFLAGS += -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 $(WARN) $(HARDEN) $(CFLAGS)
+LDLIBS   += -lfcgi -lscrypt -lm $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDFLAGS  += -pie -Wl,-z,relro,-z,now
+
+PROGRAMS := auth_register auth_login auth_me tasks task_item task_complete health
+LIB_SRC  := $(wildcard src/*.c)
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/src/%.o)
+LIB      := $(BUILD)/libtaskapi.a
+BINS     := $(PROGRAMS:%=$(BUILD)/cgi-bin/%)
+TEST_SRC := $(wildcard tests/*.c)
+TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
+TEST_BIN := $(BUILD)/tests/taskapi-tests
+
+.PHONY: all deps run stop test check unit clean migrate
+.DELETE_ON_ERROR:
+
+all: $(BINS)
+
+deps:
+	@scripts/deps
+
+$(BUILD)/src/%.o: src/%.c $(wildcard src/*.h) | deps-quiet
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/cgi-bin/%.o: cgi-bin/%.c $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c $(wildcard src/*.h tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/cgi-bin/%: $(BUILD)/cgi-bin/%.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(TEST_BIN): $(TEST_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion -lcurl $(LDLIBS)
+
+# Packages are checked once per make invocation, before the first compile.
+.PHONY: deps-quiet
+deps-quiet:
+	@scripts/deps --quiet
+
+run: deps all
+	@RUN_DIR=$(RUN_DIR) PORT=$(PORT) WORKERS=$(WORKERS) BIN_DIR=$(BUILD)/cgi-bin \
+	    ENV_FILE=$(ENV_FILE) scripts/stack run
+
+stop:
+	@RUN_DIR=$(RUN_DIR) scripts/stack stop
+
+migrate:
+	sql/migrate
+
+# The whole suite, twice: as built for production, then under ASan+UBSan
+# (programs and tests alike). The last line is Criterion's summary.
+test: deps
+	@$(MAKE) --no-print-directory all $(TEST_BIN)
+	@tests/run $(BUILD)
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all \
+	    $(BUILD)/asan/tests/taskapi-tests
+	@tests/run $(BUILD)/asan
+
+clean:
+	rm -rf $(BUILD)

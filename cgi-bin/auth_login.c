@@ -1,0 +1,69 @@
+/* auth_login: POST /api/auth/login (API.md, Auth routes). */
+#include <json-c/json.h>
+
+#include "app.h"
+#include "body.h"
+#include "user.h"
+
+static void login(struct ctx *c);
+
+static const struct route_method methods[] = {
+	{ "POST", AUTH_NONE, login },
+	{ NULL, AUTH_NONE, NULL },
+};
+
+static const struct route route = { "auth_login", "POST, OPTIONS", methods };
+
+int
+main(void)
+{
+	return app_main(&route);
+}
+
+/*
+ * API.md: an unknown email and a wrong password answer the same 401 in
+ * about the same time: every path below spends exactly one scrypt check.
+ */
+static void
+login(struct ctx *c)
+{
+	struct json_object *body;
+	char email[USER_EMAIL_BYTES];
+	const char *raw, *password, *params[1];
+	const char *stored = NULL;
+	size_t elen, plen;
+	PGresult *res = NULL;
+	enum str_result er, pr;
+
+	if ((body = ctx_body(c)) == NULL)
+		return;
+	er = body_string(body, "email", 0, (size_t)-1, &raw, &elen);
+	pr = body_string(body, "password", 0, (size_t)-1, &password, &plen);
+	if (er == STR_MISSING || er == STR_NULL || er == STR_NOT_STRING ||
+	    pr == STR_MISSING || pr == STR_NULL || pr == STR_NOT_STRING) {
+		response_error(c->res, 422,
+		    "email and password are required strings");
+		goto out;
+	}
+	if (er == STR_OK && pr == STR_OK &&
+	    user_email_normalize(raw, elen, email) == 0) {
+		params[0] = email;
+		if ((res = db_exec(c->db, STMT_USER_BY_EMAIL, 1, params)) == NULL) {
+			ctx_unavailable(c);
+			goto out;
+		}
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			ctx_internal(c, "user by email", PQresultErrorMessage(res));
+			goto out;
+		}
+		if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 3))
+			stored = PQgetvalue(res, 0, 3);
+	}
+	if (password_verify(stored, pr == STR_OK ? password : "") == 1)
+		user_answer_token(c, 200, res, 0);
+	else
+		response_error(c->res, 401, "Invalid email or password");
+out:
+	PQclear(res);
+	json_object_put(body);
+}

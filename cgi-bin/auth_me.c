@@ -1,0 +1,47 @@
+/* auth_me: GET /api/auth/me (API.md, Auth routes). */
+#include "app.h"
+#include "user.h"
+
+static void me(struct ctx *c);
+
+static const struct route_method methods[] = {
+	{ "GET", AUTH_REQUIRED, me },
+	{ NULL, AUTH_NONE, NULL },
+};
+
+static const struct route route = { "auth_me", "GET, OPTIONS", methods };
+
+int
+main(void)
+{
+	return app_main(&route);
+}
+
+static void
+me(struct ctx *c)
+{
+	const char *params[1] = { c->claims.subject };
+	PGresult *res;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((res = db_exec(c->db, STMT_USER_BY_ID, 1, params)) == NULL) {
+			ctx_unavailable(c);
+			return;
+		}
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			ctx_internal(c, "user by id", PQresultErrorMessage(res));
+			PQclear(res);
+			return;
+		}
+		if (PQntuples(res) == 1) {
+			response_json(c->res, 200, user_json(res, 0, 0));
+			PQclear(res);
+			return;
+		}
+		PQclear(res);
+		/* API.md: an external issuer's user is created on first need. */
+		if (attempt == 0 && user_ensure(c) != 0)
+			return;
+	}
+	ctx_internal(c, "user ensure", "row still missing");
+}

@@ -1,0 +1,67 @@
+/* auth_register: POST /api/auth/register (API.md, Auth routes). */
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "app.h"
+#include "body.h"
+#include "user.h"
+
+static void register_user(struct ctx *c);
+
+static const struct route_method methods[] = {
+	{ "POST", AUTH_NONE, register_user },
+	{ NULL, AUTH_NONE, NULL },
+};
+
+static const struct route route = { "auth_register", "POST, OPTIONS", methods };
+
+int
+main(void)
+{
+	return app_main(&route);
+}
+
+static void
+register_user(struct ctx *c)
+{
+	struct json_object *body;
+	char email[USER_EMAIL_BYTES], hash[PASSWORD_HASH_BYTES];
+	const char *raw, *password, *params[2];
+	size_t len;
+	PGresult *res;
+
+	if ((body = ctx_body(c)) == NULL)
+		return;
+	if (body_string(body, "email", 1, (size_t)-1, &raw, &len) != STR_OK ||
+	    user_email_normalize(raw, len, email) != 0) {
+		response_error(c->res, 422, "email must be a valid email address "
+		    "of at most 254 characters");
+		goto out;
+	}
+	if (body_string(body, "password", USER_PASSWORD_MIN, USER_PASSWORD_MAX,
+	    &password, &len) != STR_OK) {
+		response_error(c->res, 422,
+		    "password must be a string of 8 to 128 characters");
+		goto out;
+	}
+	if (password_hash(password, hash) != 0) {
+		ctx_internal(c, "password_hash", "libscrypt");
+		goto out;
+	}
+	params[0] = email;
+	params[1] = hash;
+	if ((res = db_exec(c->db, STMT_USER_INSERT, 2, params)) == NULL) {
+		ctx_unavailable(c);
+		goto out;
+	}
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		user_answer_token(c, 201, res, 0);
+	else if (strcmp(db_sqlstate(res), SQLSTATE_UNIQUE_VIOLATION) == 0)
+		response_error(c->res, 409, "Email already registered");
+	else
+		ctx_internal(c, "user insert", PQresultErrorMessage(res));
+	PQclear(res);
+out:
+	json_object_put(body);
+}

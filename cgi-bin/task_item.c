@@ -1,0 +1,144 @@
+/* task_item: GET, PUT, PATCH and DELETE /api/tasks/{id} (API.md). */
+#include <json-c/json.h>
+
+#include "app.h"
+#include "task.h"
+
+static void get_task(struct ctx *c);
+static void replace_task(struct ctx *c);
+static void patch_task(struct ctx *c);
+static void delete_task(struct ctx *c);
+static void update_task(struct ctx *c, enum task_mode mode);
+static int answer_row(struct ctx *c, PGresult *res, const char *what);
+
+static const struct route_method methods[] = {
+	{ "GET", AUTH_REQUIRED, get_task },
+	{ "PUT", AUTH_REQUIRED, replace_task },
+	{ "PATCH", AUTH_REQUIRED, patch_task },
+	{ "DELETE", AUTH_REQUIRED, delete_task },
+	{ NULL, AUTH_NONE, NULL },
+};
+
+static const struct route route = {
+	"task_item", "GET, PUT, PATCH, DELETE, OPTIONS", methods
+};
+
+int
+main(void)
+{
+	return app_main(&route);
+}
+
+/*
+ * Answers a scoped statement's result: the row (200), or after no row,
+ * 403 or 404. Returns 0 when a row was answered.
+ */
+static int
+answer_row(struct ctx *c, PGresult *res, const char *what)
+{
+	int rc = -1;
+
+	if (res == NULL) {
+		ctx_unavailable(c);
+		return -1;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		ctx_internal(c, what, PQresultErrorMessage(res));
+	else if (PQntuples(res) == 1) {
+		response_json(c->res, 200, task_json(res, 0));
+		rc = 0;
+	} else
+		task_answer_missing(c);
+	PQclear(res);
+	return rc;
+}
+
+static void
+get_task(struct ctx *c)
+{
+	const char *params[2] = { c->req->task_id, c->claims.subject };
+
+	if (!task_id_valid(c->req->task_id)) {
+		response_error(c->res, 404, "Task not found");
+		return;
+	}
+	(void)answer_row(c, db_exec(c->db, STMT_TASK_GET, 2, params), "task get");
+}
+
+static void
+replace_task(struct ctx *c)
+{
+	update_task(c, TASK_REPLACE);
+}
+
+static void
+patch_task(struct ctx *c)
+{
+	update_task(c, TASK_PATCH);
+}
+
+/*
+ * API.md's order: the body is checked (413, 415, 400, 422) before the row
+ * (404, 403), so a malformed id with a bad body is still the body's error.
+ */
+static void
+update_task(struct ctx *c, enum task_mode mode)
+{
+	struct json_object *body;
+	struct task_input in;
+	const char *detail, *params[6];
+	PGresult *res;
+
+	if ((body = ctx_body(c)) == NULL)
+		return;
+	if (task_input_read(body, mode, &in, &detail) != 0) {
+		response_error(c->res, 422, detail);
+		json_object_put(body);
+		return;
+	}
+	if (!task_id_valid(c->req->task_id)) {
+		response_error(c->res, 404, "Task not found");
+		goto out;
+	}
+	params[0] = c->req->task_id;
+	params[1] = c->claims.subject;
+	params[2] = in.title;
+	if (mode == TASK_REPLACE) {
+		params[3] = in.description;
+		params[4] = in.completed ? "true" : "false";
+		res = db_exec(c->db, STMT_TASK_REPLACE, 5, params);
+	} else {
+		params[3] = in.has_description ? "true" : "false";
+		params[4] = in.description;
+		params[5] = in.has_completed ? (in.completed ? "true" : "false") :
+		    NULL;
+		res = db_exec(c->db, STMT_TASK_PATCH, 6, params);
+	}
+	(void)answer_row(c, res, "task update");
+out:
+	task_input_free(&in);
+	json_object_put(body);
+}
+
+static void
+delete_task(struct ctx *c)
+{
+	const char *params[2] = { c->req->task_id, c->claims.subject };
+	PGresult *res;
+
+	if (!task_id_valid(c->req->task_id)) {
+		response_error(c->res, 404, "Task not found");
+		return;
+	}
+	if ((res = db_exec(c->db, STMT_TASK_DELETE, 2, params)) == NULL) {
+		ctx_unavailable(c);
+		return;
+	}
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		ctx_internal(c, "task delete", PQresultErrorMessage(res));
+	else if (PQcmdTuples(res)[0] == '1')
+		response_empty(c->res, 204);
+	else
+		task_answer_missing(c);
+	PQclear(res);
+}

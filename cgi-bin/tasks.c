@@ -1,0 +1,172 @@
+/* tasks: GET and POST /api/tasks (API.md, Task routes). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "app.h"
+#include "task.h"
+#include "user.h"
+
+static void list_tasks(struct ctx *c);
+static void create_task(struct ctx *c);
+static int query_number(struct ctx *c, const char *key, long dflt, long min,
+    long max, long *out);
+
+static const struct route_method methods[] = {
+	{ "GET", AUTH_REQUIRED, list_tasks },
+	{ "POST", AUTH_REQUIRED, create_task },
+	{ NULL, AUTH_NONE, NULL },
+};
+
+static const struct route route = { "tasks", "GET, POST, OPTIONS", methods };
+
+int
+main(void)
+{
+	return app_main(&route);
+}
+
+/*
+ * API.md: limit and offset are decimal integers in range; an empty,
+ * repeated or malformed value is 422. Returns 0, or -1 after answering.
+ */
+static int
+query_number(struct ctx *c, const char *key, long dflt, long min, long max,
+    long *out)
+{
+	char value[32], detail[96];
+	char *end;
+	long v;
+	int n = query_get(c->req->query, key, value, sizeof(value));
+
+	if (n == 0) {
+		*out = dflt;
+		return 0;
+	}
+	errno = 0;
+	v = n == 1 && value[0] >= '0' && value[0] <= '9' ?
+	    strtol(value, &end, 10) : -1;
+	if (n != 1 || v < min || v > max || errno != 0 || *end != '\0') {
+		snprintf(detail, sizeof(detail),
+		    "%s must be one integer from %ld to %ld", key, min, max);
+		response_error(c->res, 422, detail);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static void
+list_tasks(struct ctx *c)
+{
+	char completed[8], limit_s[16], offset_s[16], total[24];
+	const char *params[4];
+	struct json_object *arr;
+	long limit, offset;
+	PGresult *res;
+	int n, rows;
+
+	n = query_get(c->req->query, "completed", completed, sizeof(completed));
+	if (n < 0 || n > 1 || (n == 1 && strcmp(completed, "true") != 0 &&
+	    strcmp(completed, "false") != 0)) {
+		response_error(c->res, 422, "completed must be true or false");
+		return;
+	}
+	if (query_number(c, "limit", TASK_LIMIT_DEFAULT, 1, TASK_LIMIT_MAX,
+	    &limit) != 0 ||
+	    query_number(c, "offset", 0, 0, TASK_OFFSET_MAX, &offset) != 0)
+		return;
+	snprintf(limit_s, sizeof(limit_s), "%ld", limit);
+	snprintf(offset_s, sizeof(offset_s), "%ld", offset);
+	params[0] = c->claims.subject;
+	params[1] = n == 1 ? completed : NULL;
+	params[2] = limit_s;
+	params[3] = offset_s;
+	if ((res = db_exec(c->db, STMT_TASK_LIST, 4, params)) == NULL) {
+		ctx_unavailable(c);
+		return;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ctx_internal(c, "task list", PQresultErrorMessage(res));
+		PQclear(res);
+		return;
+	}
+	rows = PQntuples(res);
+	if (rows > 0)
+		snprintf(total, sizeof(total), "%s", PQgetvalue(res, 0, 7));
+	else if (offset == 0)
+		snprintf(total, sizeof(total), "0");
+	else {
+		/* A page past the end still reports how many rows match. */
+		PQclear(res);
+		if ((res = db_exec(c->db, STMT_TASK_COUNT, 2, params)) == NULL) {
+			ctx_unavailable(c);
+			return;
+		}
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			ctx_internal(c, "task count", PQresultErrorMessage(res));
+			PQclear(res);
+			return;
+		}
+		snprintf(total, sizeof(total), "%s", PQgetvalue(res, 0, 0));
+		rows = 0;
+	}
+	arr = json_object_new_array_ext(rows);
+	for (int i = 0; arr != NULL && i < rows; i++)
+		json_object_array_add(arr, task_json(res, i));
+	PQclear(res);
+	response_header(c->res, "X-Total-Count", "%s", total);
+	response_json(c->res, 200, arr);
+}
+
+static void
+create_task(struct ctx *c)
+{
+	struct json_object *body;
+	struct task_input in;
+	const char *detail, *params[4];
+	PGresult *res = NULL;
+
+	if ((body = ctx_body(c)) == NULL)
+		return;
+	if (task_input_read(body, TASK_CREATE, &in, &detail) != 0) {
+		response_error(c->res, 422, detail);
+		json_object_put(body);
+		return;
+	}
+	params[0] = c->claims.subject;
+	params[1] = in.title;
+	params[2] = in.description;
+	params[3] = in.has_completed && in.completed ? "true" : "false";
+	for (int attempt = 0; attempt < 2; attempt++) {
+		res = db_exec(c->db, STMT_TASK_INSERT, 4, params);
+		if (res == NULL) {
+			ctx_unavailable(c);
+			goto out;
+		}
+		/* The subject's users row is made on first need only: most
+		 * inserts find it there, and cost one round trip. */
+		if (attempt == 0 && strcmp(db_sqlstate(res),
+		    SQLSTATE_FOREIGN_KEY_VIOLATION) == 0) {
+			PQclear(res);
+			res = NULL;
+			if (user_ensure(c) != 0)
+				goto out;
+			continue;
+		}
+		break;
+	}
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		response_header(c->res, "Location", "/api/tasks/%s",
+		    PQgetvalue(res, 0, 0));
+		response_json(c->res, 201, task_json(res, 0));
+	} else
+		ctx_internal(c, "task insert", PQresultErrorMessage(res));
+out:
+	PQclear(res);
+	task_input_free(&in);
+	json_object_put(body);
+}

@@ -1,0 +1,189 @@
+/*
+ * app.c: the loop every route program runs. One request flows through
+ * app_handle in API.md's order of checks: CORS and OPTIONS, the method
+ * (405), the token (401), then the route's handler, which parses the body
+ * (413, 415, 400, 422) and touches the row (404, 403).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+#include <json-c/json.h>
+
+#include "app.h"
+#include "body.h"
+
+static const struct route_method *find_method(const struct route *route,
+    const char *method);
+static void add_cors(const struct route *route, const struct config *cfg,
+    const struct request *req, struct response *res, int preflight);
+static const char *fcgi_param(void *ctx, const char *name);
+static int fcgi_read(void *ctx, char *buf, int n);
+static int fcgi_write(void *ctx, const char *buf, size_t n);
+
+int
+app_main(const struct route *route)
+{
+	struct config cfg;
+	struct db db;
+	FCGX_Request fr;
+	char err[256];
+
+	/* A client that goes away mid-response must not kill the worker. */
+	signal(SIGPIPE, SIG_IGN);
+	if (config_load(&cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "taskapi[%s]: %s\n", route->name, err);
+		return 1;
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
+		fprintf(stderr, "taskapi[%s]: cannot initialise FastCGI\n",
+		    route->name);
+		config_free(&cfg);
+		return 1;
+	}
+	/* Connecting waits for the first request: start-up stays cheap. */
+	db_init(&db, cfg.database_url, route->name);
+	while (FCGX_Accept_r(&fr) >= 0) {
+		struct request req;
+		struct response res;
+
+		response_init(&res);
+		if (request_parse(&req, fcgi_param, fcgi_read, &fr) != 0)
+			response_error(&res, 500, "Internal server error");
+		else
+			app_handle(route, &cfg, &db, &req, &res, time(NULL));
+		(void)response_write(&res, fcgi_write, &fr);
+		response_free(&res);
+		request_free(&req);
+		FCGX_Finish_r(&fr);
+	}
+	db_close(&db);
+	config_free(&cfg);
+	return 0;
+}
+
+void
+app_handle(const struct route *route, const struct config *cfg,
+    struct db *db, const struct request *req, struct response *res, time_t now)
+{
+	const struct route_method *m;
+	struct ctx c;
+	enum token_status st;
+
+	memset(&c, 0, sizeof(c));
+	c.cfg = cfg;
+	c.db = db;
+	c.req = req;
+	c.res = res;
+	c.now = now;
+
+	/* API.md: OPTIONS is always served, without authentication. */
+	if (strcmp(req->method, "OPTIONS") == 0) {
+		response_header(res, "Allow", "%s", route->allow);
+		add_cors(route, cfg, req, res, 1);
+		response_empty(res, 204);
+		return;
+	}
+	add_cors(route, cfg, req, res, 0);
+	if ((m = find_method(route, req->method)) == NULL) {
+		response_header(res, "Allow", "%s", route->allow);
+		response_error(res, 405, "Method Not Allowed");
+		return;
+	}
+	if (m->auth == AUTH_REQUIRED) {
+		st = token_verify(cfg, req->authorization, now, &c.claims);
+		if (st != TOKEN_OK) {
+			/* RFC 6750 3: every 401 names the scheme. */
+			response_header(res, "WWW-Authenticate", "Bearer");
+			response_error(res, 401, token_status_detail(st));
+			return;
+		}
+	}
+	/* Responses carry user data and tokens: no cache may keep them. */
+	response_header(res, "Cache-Control", "no-store");
+	m->handler(&c);
+}
+
+static const struct route_method *
+find_method(const struct route *route, const char *method)
+{
+	for (const struct route_method *m = route->methods; m->method != NULL; m++)
+		if (strcmp(m->method, method) == 0)
+			return m;
+	return NULL;
+}
+
+/* API.md, CORS: only an allowed Origin gets Access-Control-* headers. */
+static void
+add_cors(const struct route *route, const struct config *cfg,
+    const struct request *req, struct response *res, int preflight)
+{
+	if (!config_origin_allowed(cfg, req->origin))
+		return;
+	response_header(res, "Access-Control-Allow-Origin", "%s", req->origin);
+	response_header(res, "Vary", "Origin");
+	if (preflight) {
+		response_header(res, "Access-Control-Allow-Methods", "%s",
+		    route->allow);
+		response_header(res, "Access-Control-Allow-Headers",
+		    "Authorization, Content-Type");
+		response_header(res, "Access-Control-Max-Age", "600");
+	} else
+		response_header(res, "Access-Control-Expose-Headers",
+		    "Location, X-Total-Count");
+}
+
+struct json_object *
+ctx_body(struct ctx *c)
+{
+	struct json_object *obj;
+	const char *detail;
+	int status;
+
+	status = body_parse_object(c->req, &obj, &detail);
+	if (status != 0) {
+		response_error(c->res, status, detail);
+		return NULL;
+	}
+	return obj;
+}
+
+void
+ctx_unavailable(struct ctx *c)
+{
+	response_header(c->res, "Retry-After", "%d", APP_RETRY_AFTER_SECONDS);
+	response_error(c->res, 503, "Database unavailable");
+}
+
+void
+ctx_internal(struct ctx *c, const char *what, const char *why)
+{
+	fprintf(stderr, "taskapi: %s failed: %s\n", what, why != NULL ? why : "");
+	response_error(c->res, 500, "Internal server error");
+}
+
+static const char *
+fcgi_param(void *ctx, const char *name)
+{
+	FCGX_Request *fr = ctx;
+
+	return FCGX_GetParam(name, fr->envp);
+}
+
+static int
+fcgi_read(void *ctx, char *buf, int n)
+{
+	FCGX_Request *fr = ctx;
+
+	return FCGX_GetStr(buf, n, fr->in);
+}
+
+static int
+fcgi_write(void *ctx, const char *buf, size_t n)
+{
+	FCGX_Request *fr = ctx;
+
+	return FCGX_PutStr(buf, (int)n, fr->out) == (int)n ? 0 : -1;
+}

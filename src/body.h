@@ -1,0 +1,53 @@
+/*
+ * body.h: JSON request bodies and the strings inside them, on json-c.
+ * Implements API.md's body rules: 413, 415, 400 "Invalid JSON body", 422.
+ */
+#ifndef TASKAPI_BODY_H
+#define TASKAPI_BODY_H
+
+#include <stddef.h>
+
+struct json_object;
+struct request;
+
+/* Nesting beyond this is refused as invalid JSON: our bodies are flat. */
+#define BODY_JSON_DEPTH_MAX 32
+
+/*
+ * Checks the request's body state and Content-Type, then parses the body as
+ * one JSON object. Returns 0 with *out owned by the caller, or the HTTP
+ * status (413, 415, 400, 422) with a constant message in *detail.
+ */
+int body_parse_object(const struct request *req, struct json_object **out,
+    const char **detail);
+
+/* Whether a Content-Type header names application/json (charset utf-8 ok). */
+int body_is_json_type(const char *content_type);
+
+/*
+ * Strict UTF-8: no overlongs, no surrogates, nothing past U+10FFFF. Returns
+ * 0 and the code point count in *count (may be NULL), or -1.
+ */
+int utf8_check(const char *s, size_t len, size_t *count);
+
+enum str_result {
+	STR_OK = 0,
+	STR_MISSING,		/* the key is absent */
+	STR_NULL,		/* the value is JSON null */
+	STR_NOT_STRING,
+	STR_BAD_TEXT,		/* U+0000, a lone surrogate or bad UTF-8 */
+	STR_TOO_SHORT,
+	STR_TOO_LONG,
+};
+
+/*
+ * Reads obj[key] as a string of min..max code points. On STR_OK, *s and
+ * *len point into obj. Lengths are checked on the string as given.
+ */
+enum str_result body_string(struct json_object *obj, const char *key,
+    size_t min, size_t max, const char **s, size_t *len);
+
+/* Serialises obj compactly, UTF-8 kept as is, "/" not escaped. */
+const char *body_to_string(struct json_object *obj, size_t *len);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * db.c: one libpq connection a process, its prepared statements, and the
+ * way back after the server restarts. Every statement that touches a task
+ * names the subject in its WHERE clause: ownership is never checked in C.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+
+/* RFC 3339 in UTC with microseconds and a Z, as API.md shows. */
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+/* The task object's columns, in the order task_json() reads them. */
+#define TASK_COLUMNS "id::text, user_id, title, description, is_completed, " \
+	TS("created_at") ", " TS("updated_at")
+#define USER_COLUMNS "id, email, " TS("created_at")
+
+static const char *const stmt_sql[STMT_COUNT_] = {
+	[STMT_PING] = "SELECT 1",
+	[STMT_USER_INSERT] =
+	    "INSERT INTO users (id, email, password_hash) "
+	    "VALUES (gen_random_uuid()::text, $1, $2) RETURNING " USER_COLUMNS,
+	[STMT_USER_BY_EMAIL] =
+	    "SELECT " USER_COLUMNS ", password_hash FROM users WHERE email = $1",
+	[STMT_USER_BY_ID] = "SELECT " USER_COLUMNS " FROM users WHERE id = $1",
+	[STMT_USER_ENSURE] = "SELECT ensure_user($1, $2)",
+	/*
+	 * count(*) OVER () is the number of matching rows before LIMIT, so one
+	 * statement gives the page and X-Total-Count. It reads every matching
+	 * row of the subject: O(rows of that user) through the index.
+	 */
+	[STMT_TASK_LIST] =
+	    "SELECT " TASK_COLUMNS ", count(*) OVER () FROM tasks "
+	    "WHERE user_id = $1 AND ($2::boolean IS NULL OR is_completed = $2) "
+	    "ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4",
+	[STMT_TASK_COUNT] =
+	    "SELECT count(*) FROM tasks "
+	    "WHERE user_id = $1 AND ($2::boolean IS NULL OR is_completed = $2)",
+	[STMT_TASK_INSERT] =
+	    "INSERT INTO tasks (user_id, title, description, is_completed) "
+	    "VALUES ($1, $2, $3, $4) RETURNING " TASK_COLUMNS,
+	[STMT_TASK_GET] =
+	    "SELECT " TASK_COLUMNS " FROM tasks WHERE id = $1 AND user_id = $2",
+	[STMT_TASK_REPLACE] =
+	    "UPDATE tasks SET title = $3, description = $4, is_completed = $5, "
+	    "updated_at = now() WHERE id = $1 AND user_id = $2 "
+	    "RETURNING " TASK_COLUMNS,
+	/* $4 says whether $5 (which may be NULL) replaces the description. */
+	[STMT_TASK_PATCH] =
+	    "UPDATE tasks SET title = COALESCE($3, title), "
+	    "description = CASE WHEN $4::boolean THEN $5 ELSE description END, "
+	    "is_completed = COALESCE($6::boolean, is_completed), "
+	    "updated_at = now() WHERE id = $1 AND user_id = $2 "
+	    "RETURNING " TASK_COLUMNS,
+	/* API.md: one atomic statement, so N concurrent toggles flip N times. */
+	[STMT_TASK_TOGGLE] =
+	    "UPDATE tasks SET is_completed = NOT is_completed, updated_at = now() "
+	    "WHERE id = $1 AND user_id = $2 RETURNING " TASK_COLUMNS,
+	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE id = $1 AND user_id = $2",
+	/* Only after a scoped statement missed: tells 403 from 404. */
+	[STMT_TASK_EXISTS] = "SELECT task_exists($1)",
+};
+
+static int db_connect(struct db *db);
+static void db_drop(struct db *db);
+
+void
+db_init(struct db *db, const char *conninfo, const char *app_name)
+{
+	memset(db, 0, sizeof(*db));
+	db->conninfo = conninfo;
+	db->app_name = app_name;
+}
+
+void
+db_close(struct db *db)
+{
+	db_drop(db);
+}
+
+static void
+db_drop(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	db->prepared = 0;
+}
+
+/*
+ * Connects with a bounded wait: a database that is down answers 503 in at
+ * most connect_timeout seconds, never a hang. Settings in DATABASE_URL
+ * override these defaults, which come first for that reason.
+ */
+static int
+db_connect(struct db *db)
+{
+	const char *keys[] = { "connect_timeout", "application_name",
+	    "keepalives_idle", "dbname", NULL };
+	const char *vals[] = { "3", db->app_name, "30", db->conninfo, NULL };
+
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	db_drop(db);
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		fprintf(stderr, "taskapi[%s]: database connection failed: %s",
+		    db->app_name, db->conn != NULL ?
+		    PQerrorMessage(db->conn) : "out of memory\n");
+		db_drop(db);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_ping(struct db *db)
+{
+	PGresult *res = db_exec(db, STMT_PING, 0, NULL);
+	int ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	PQclear(res);
+	return ok;
+}
+
+PGresult *
+db_exec(struct db *db, enum db_stmt stmt, int nparams,
+    const char *const *params)
+{
+	char name[16];
+	PGresult *res;
+
+	if (db_connect(db) != 0)
+		return NULL;
+	snprintf(name, sizeof(name), "s%d", (int)stmt);
+	if (!(db->prepared & (1UL << stmt))) {
+		res = PQprepare(db->conn, name, stmt_sql[stmt], 0, NULL);
+		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+			if (PQstatus(db->conn) != CONNECTION_OK) {
+				PQclear(res);
+				db_drop(db);
+				return NULL;
+			}
+			/* A statement that cannot be prepared is a bug or a schema
+			 * that was not migrated: say so, and answer 500. */
+			fprintf(stderr, "taskapi[%s]: prepare %s failed: %s",
+			    db->app_name, name, PQerrorMessage(db->conn));
+			return res;
+		}
+		PQclear(res);
+		db->prepared |= 1UL << stmt;
+	}
+	res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		/* The server went away: this request gets 503, the next one
+		 * connects again and prepares afresh. */
+		PQclear(res);
+		db_drop(db);
+		return NULL;
+	}
+	if (res != NULL && PQresultStatus(res) == PGRES_FATAL_ERROR) {
+		const char *state = db_sqlstate(res);
+
+		/* 57P01 admin shutdown and class 08 connection errors leave a
+		 * connection that only looks alive. */
+		if (strcmp(state, "57P01") == 0 || strncmp(state, "08", 2) == 0) {
+			PQclear(res);
+			db_drop(db);
+			return NULL;
+		}
+	}
+	return res;
+}
+
+const char *
+db_sqlstate(const PGresult *res)
+{
+	const char *s = res != NULL ?
+	    PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return s != NULL ? s : "";
+}

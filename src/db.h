@@ -1,0 +1,59 @@
+/*
+ * db.h: the one PostgreSQL connection a route program keeps, on libpq.
+ * Statements are prepared once per connection, on first use, so a program
+ * prepares only what it runs. A dead connection is dropped and the request
+ * is answered 503; the next request connects again.
+ */
+#ifndef TASKAPI_DB_H
+#define TASKAPI_DB_H
+
+#include <libpq-fe.h>
+
+enum db_stmt {
+	STMT_PING,
+	STMT_USER_INSERT,
+	STMT_USER_BY_EMAIL,
+	STMT_USER_BY_ID,
+	STMT_USER_ENSURE,
+	STMT_TASK_LIST,
+	STMT_TASK_COUNT,
+	STMT_TASK_INSERT,
+	STMT_TASK_GET,
+	STMT_TASK_REPLACE,
+	STMT_TASK_PATCH,
+	STMT_TASK_TOGGLE,
+	STMT_TASK_DELETE,
+	STMT_TASK_EXISTS,
+	STMT_COUNT_
+};
+
+struct db {
+	PGconn *conn;
+	const char *conninfo;
+	const char *app_name;
+	unsigned long prepared;		/* bit i: statement i is prepared */
+};
+
+/* SQLSTATEs we answer differently from a plain failure. */
+#define SQLSTATE_UNIQUE_VIOLATION "23505"
+#define SQLSTATE_FOREIGN_KEY_VIOLATION "23503"
+
+void db_init(struct db *db, const char *conninfo, const char *app_name);
+void db_close(struct db *db);
+
+/*
+ * Runs a prepared statement with text parameters (NULL is SQL NULL).
+ * Returns a result the caller PQclear()s: PGRES_TUPLES_OK/COMMAND_OK, or a
+ * PGRES_FATAL_ERROR whose SQLSTATE the caller may inspect. Returns NULL when
+ * the database cannot be reached: the caller answers 503.
+ */
+PGresult *db_exec(struct db *db, enum db_stmt stmt, int nparams,
+    const char *const *params);
+
+/* The SQLSTATE of a failed result, "" when none. */
+const char *db_sqlstate(const PGresult *res);
+
+/* Whether a connection is up (connecting if needed). */
+int db_ping(struct db *db);
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * user.c: email and password rules, the user object and the token answer
+ * shared by register, login and me, and the first-need creation of an
+ * external issuer's user.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "app.h"
+#include "body.h"
+#include "user.h"
+
+int
+user_email_normalize(const char *in, size_t len, char out[USER_EMAIL_BYTES])
+{
+	size_t count, at = 0, ats = 0;
+
+	while (len > 0 && (*in == ' ' || *in == '\t' || *in == '\n' ||
+	    *in == '\r' || *in == '\f' || *in == '\v')) {
+		in++;
+		len--;
+	}
+	while (len > 0 && (in[len - 1] == ' ' || in[len - 1] == '\t' ||
+	    in[len - 1] == '\n' || in[len - 1] == '\r' || in[len - 1] == '\f' ||
+	    in[len - 1] == '\v'))
+		len--;
+	if (len == 0 || len >= USER_EMAIL_BYTES ||
+	    utf8_check(in, len, &count) != 0 || count > USER_EMAIL_MAX)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)in[i];
+
+		if (ch <= 0x20 || ch == 0x7f)
+			return -1;
+		if (ch == '@') {
+			ats++;
+			at = i;
+		}
+		out[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+	}
+	out[len] = '\0';
+	if (ats != 1 || at == 0 || at == len - 1)
+		return -1;
+	return 0;
+}
+
+struct json_object *
+user_json(const PGresult *res, int row, int col0)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	json_object_object_add(o, "id",
+	    json_object_new_string(PQgetvalue(res, row, col0)));
+	json_object_object_add(o, "email", PQgetisnull(res, row, col0 + 1) ?
+	    NULL : json_object_new_string(PQgetvalue(res, row, col0 + 1)));
+	json_object_object_add(o, "created_at",
+	    json_object_new_string(PQgetvalue(res, row, col0 + 2)));
+	return o;
+}
+
+void
+user_answer_token(struct ctx *c, int status, const PGresult *res, int row)
+{
+	struct json_object *o;
+	char *token;
+
+	token = token_issue(c->cfg, PQgetvalue(res, row, 0),
+	    PQgetisnull(res, row, 1) ? NULL : PQgetvalue(res, row, 1), c->now);
+	if (token == NULL) {
+		ctx_internal(c, "token_issue", "libjwt");
+		return;
+	}
+	o = json_object_new_object();
+	if (o != NULL) {
+		json_object_object_add(o, "user", user_json(res, row, 0));
+		json_object_object_add(o, "access_token",
+		    json_object_new_string(token));
+		json_object_object_add(o, "token_type",
+		    json_object_new_string("bearer"));
+		json_object_object_add(o, "expires_in",
+		    json_object_new_int64(c->cfg->jwt_expires_in));
+	}
+	free(token);
+	response_json(c->res, status, o);
+}
+
+/*
+ * API.md: an external issuer's subject gets a users row on first need, with
+ * the token's email when it is valid and not taken, else with none.
+ */
+int
+user_ensure(struct ctx *c)
+{
+	char email[USER_EMAIL_BYTES];
+	const char *params[2] = { c->claims.subject, NULL };
+	PGresult *res;
+	int rc = 0;
+
+	if (c->claims.email[0] != '\0' &&
+	    user_email_normalize(c->claims.email, strlen(c->claims.email),
+	    email) == 0)
+		params[1] = email;
+	res = db_exec(c->db, STMT_USER_ENSURE, 2, params);
+	if (res == NULL) {
+		ctx_unavailable(c);
+		return -1;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ctx_internal(c, "ensure_user", PQresultErrorMessage(res));
+		rc = -1;
+	}
+	PQclear(res);
+	return rc;
+}

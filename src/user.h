@@ -1,0 +1,39 @@
+/*
+ * user.h: what register, login and me share: the email and password rules,
+ * the user object and the token response.
+ */
+#ifndef TASKAPI_USER_H
+#define TASKAPI_USER_H
+
+#include <stddef.h>
+#include <libpq-fe.h>
+
+struct json_object;
+struct ctx;
+
+/* API.md: email at most 254 characters; password 8 to 128. */
+#define USER_EMAIL_MAX 254
+#define USER_PASSWORD_MIN 8
+#define USER_PASSWORD_MAX 128
+#define USER_EMAIL_BYTES (USER_EMAIL_MAX * 4 + 1)
+
+/*
+ * Normalises an email as API.md says (trim ASCII whitespace, lower-case
+ * ASCII) into out, and checks it: one "@" with non-empty parts, no spaces or
+ * control characters, at most 254 characters. Returns 0, or -1.
+ */
+int user_email_normalize(const char *in, size_t len, char out[USER_EMAIL_BYTES]);
+
+/* The user object from columns id, email, created_at at col0.. of row. */
+struct json_object *user_json(const PGresult *res, int row, int col0);
+
+/*
+ * Answers 200/201 with {"user", "access_token", "token_type", "expires_in"}
+ * for the user in row of res (columns id, email, created_at).
+ */
+void user_answer_token(struct ctx *c, int status, const PGresult *res, int row);
+
+/* Makes sure the token's subject has a users row (an external issuer's user). */
+int user_ensure(struct ctx *c);
+
+#endif
