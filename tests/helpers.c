@@ -1,0 +1,336 @@
+/*
+ * helpers.c: the integration tests' client side. Every request goes over
+ * real HTTP to the nginx of the instance tests/run started; tokens are
+ * signed with libjwt, the same library a real issuer would use.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <jwt.h>
+
+#include "helpers.h"
+
+struct buf {
+	char *data;
+	size_t len;
+};
+
+static size_t
+collect(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct buf *b = ud;
+	size_t n = size * nmemb;
+	char *p = realloc(b->data, b->len + n + 1);
+
+	cr_assert_not_null(p);
+	memcpy(p + b->len, ptr, n);
+	b->len += n;
+	p[b->len] = '\0';
+	b->data = p;
+	return n;
+}
+
+static const char *
+base_url(void)
+{
+	const char *u = getenv("TASKAPI_TEST_URL");
+
+	cr_assert(u != NULL, "TASKAPI_TEST_URL is not set: run the suite with make test");
+	return u;
+}
+
+struct http_res *
+http_req(const char *method, const char *path, const char *const *headers,
+    const char *body, size_t body_len)
+{
+	struct http_res *r = calloc(1, sizeof(*r));
+	struct buf hb = { NULL, 0 }, bb = { NULL, 0 };
+	struct curl_slist *hl = NULL;
+	char url[8192];
+	CURLcode rc;
+	CURL *c;
+
+	cr_assert_not_null(r);
+	snprintf(url, sizeof(url), "%s%s", base_url(), path);
+	c = curl_easy_init();
+	cr_assert_not_null(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hb);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &bb);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	/* curl adds "Expect: 100-continue" to large bodies; nginx does not need it. */
+	hl = curl_slist_append(hl, "Expect:");
+	for (size_t i = 0; headers != NULL && headers[i] != NULL; i++)
+		hl = curl_slist_append(hl, headers[i]);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	if (body != NULL) {
+		if (body_len == (size_t)-1)
+			body_len = strlen(body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)body_len);
+	}
+	rc = curl_easy_perform(c);
+	cr_assert_eq(rc, CURLE_OK, "%s %s: %s", method, path, curl_easy_strerror(rc));
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	r->headers = hb.data != NULL ? hb.data : strdup("");
+	r->body = bb.data != NULL ? bb.data : strdup("");
+	r->body_len = bb.len;
+	r->json = r->body_len > 0 ? json_tokener_parse(r->body) : NULL;
+	return r;
+}
+
+struct http_res *
+http_json(const char *method, const char *path, const char *token,
+    const char *json_body)
+{
+	char auth[16384];
+	const char *h[3] = { NULL, NULL, NULL };
+	size_t n = 0;
+
+	if (token != NULL) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		h[n++] = auth;
+	}
+	if (json_body != NULL)
+		h[n++] = "Content-Type: application/json";
+	return http_req(method, path, h, json_body, (size_t)-1);
+}
+
+void
+http_free(struct http_res *r)
+{
+	if (r == NULL)
+		return;
+	json_object_put(r->json);
+	free(r->headers);
+	free(r->body);
+	free(r);
+}
+
+const char *
+http_header(const struct http_res *r, const char *name)
+{
+	static __thread char value[4096];
+	size_t nlen = strlen(name);
+	const char *p = r->headers;
+
+	while (p != NULL && *p != '\0') {
+		const char *eol = strstr(p, "\r\n");
+		size_t llen = eol != NULL ? (size_t)(eol - p) : strlen(p);
+
+		if (llen > nlen && strncasecmp(p, name, nlen) == 0 && p[nlen] == ':') {
+			const char *v = p + nlen + 1;
+			size_t vlen;
+
+			while (*v == ' ')
+				v++;
+			vlen = (size_t)(p + llen - v);
+			if (vlen >= sizeof(value))
+				vlen = sizeof(value) - 1;
+			memcpy(value, v, vlen);
+			value[vlen] = '\0';
+			return value;
+		}
+		p = eol != NULL ? eol + 2 : NULL;
+	}
+	return NULL;
+}
+
+static struct json_object *
+field(const struct http_res *r, const char *key)
+{
+	struct json_object *v;
+
+	if (r->json == NULL || !json_object_is_type(r->json, json_type_object) ||
+	    !json_object_object_get_ex(r->json, key, &v))
+		return NULL;
+	return v;
+}
+
+const char *
+json_str(const struct http_res *r, const char *key)
+{
+	struct json_object *v = field(r, key);
+
+	return v != NULL && json_object_is_type(v, json_type_string) ?
+	    json_object_get_string(v) : NULL;
+}
+
+int
+json_flag(const struct http_res *r, const char *key)
+{
+	struct json_object *v = field(r, key);
+
+	return v != NULL && json_object_is_type(v, json_type_boolean) ?
+	    json_object_get_boolean(v) : -1;
+}
+
+int
+json_is_null(const struct http_res *r, const char *key)
+{
+	struct json_object *v;
+
+	return r->json != NULL && json_object_object_get_ex(r->json, key, &v) &&
+	    v == NULL;
+}
+
+const char *
+detail(const struct http_res *r)
+{
+	const char *d = json_str(r, "detail");
+
+	return d != NULL ? d : "(no detail)";
+}
+
+const char *
+test_secret(void)
+{
+	const char *s = getenv("JWT_SECRET");
+
+	cr_assert(s != NULL && strlen(s) >= 32, "JWT_SECRET is not set: run the suite with make test");
+	return s;
+}
+
+void
+test_uuid(char out[37])
+{
+	unsigned char b[16];
+	FILE *f = fopen("/dev/urandom", "rb");
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fread(b, 1, sizeof(b), f), sizeof(b));
+	fclose(f);
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+	    b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+void
+test_email(char *out, size_t len)
+{
+	char id[37];
+
+	test_uuid(id);
+	snprintf(out, len, "user-%.8s@example.com", id);
+}
+
+char *
+token_sign(const char *payload_json, const char *key, const char *alg)
+{
+	jwt_t *jwt = NULL;
+	char *out;
+
+	cr_assert_eq(jwt_new(&jwt), 0);
+	cr_assert_eq(jwt_add_grants_json(jwt, payload_json), 0, "bad payload %s", payload_json);
+	cr_assert_eq(jwt_set_alg(jwt, jwt_str_alg(alg), (const unsigned char *)key,
+	    (int)strlen(key)), 0);
+	out = jwt_encode_str(jwt);
+	cr_assert_not_null(out);
+	jwt_free(jwt);
+	return out;
+}
+
+char *
+token_for(const char *subject)
+{
+	char payload[1024];
+	long now = (long)time(NULL);
+
+	snprintf(payload, sizeof(payload),
+	    "{\"sub\":\"%s\",\"iat\":%ld,\"exp\":%ld}", subject, now, now + 3600);
+	return token_sign(payload, test_secret(), "HS256");
+}
+
+char *
+register_user(const char *email, const char *password, char id[64])
+{
+	char body[512];
+	struct http_res *r;
+	struct json_object *user, *v;
+	char *token;
+
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}",
+	    email, password);
+	r = http_json("POST", "/api/auth/register", NULL, body);
+	cr_assert_eq(r->status, 201, "register: %ld %s", r->status, r->body);
+	cr_assert_not_null(json_str(r, "access_token"));
+	token = strdup(json_str(r, "access_token"));
+	cr_assert(json_object_object_get_ex(r->json, "user", &user));
+	cr_assert(json_object_object_get_ex(user, "id", &v));
+	snprintf(id, 64, "%s", json_object_get_string(v));
+	http_free(r);
+	return token;
+}
+
+void
+create_task(const char *token, const char *title, char id[37])
+{
+	char body[1024];
+	struct http_res *r;
+
+	snprintf(body, sizeof(body), "{\"title\":\"%s\"}", title);
+	r = http_json("POST", "/api/tasks", token, body);
+	cr_assert_eq(r->status, 201, "create: %ld %s", r->status, r->body);
+	cr_assert_not_null(json_str(r, "id"));
+	snprintf(id, 37, "%s", json_str(r, "id"));
+	http_free(r);
+}
+
+char *
+b64url(const char *data, size_t len)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	char *out = malloc(len * 4 / 3 + 4);
+	size_t o = 0, i;
+
+	cr_assert_not_null(out);
+	for (i = 0; i + 2 < len; i += 3) {
+		unsigned v = (unsigned char)data[i] << 16 |
+		    (unsigned char)data[i + 1] << 8 | (unsigned char)data[i + 2];
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = tab[v >> 6 & 63];
+		out[o++] = tab[v & 63];
+	}
+	if (len - i == 1) {
+		unsigned v = (unsigned char)data[i] << 16;
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+	} else if (len - i == 2) {
+		unsigned v = (unsigned char)data[i] << 16 |
+		    (unsigned char)data[i + 1] << 8;
+		out[o++] = tab[v >> 18 & 63];
+		out[o++] = tab[v >> 12 & 63];
+		out[o++] = tab[v >> 6 & 63];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int
+stack_command(const char *what)
+{
+	char cmd[512];
+	const char *stack = getenv("TASKAPI_TEST_STACK");
+
+	cr_assert(stack != NULL, "TASKAPI_TEST_STACK is not set: run the suite with make test");
+	snprintf(cmd, sizeof(cmd), "%s %s >/dev/null 2>&1", stack, what);
+	return system(cmd);
+}

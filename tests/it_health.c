@@ -1,0 +1,76 @@
+/* Integration: GET /api/health (API.md, Service routes), and the database fault. */
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+Test(health, ok_when_the_database_is_up)
+{
+	struct http_res *r = http_req("GET", "/api/health", NULL, NULL, 0);
+
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert_str_eq(json_str(r, "status"), "ok");
+	cr_assert_str_eq(json_str(r, "database"), "ok");
+	cr_assert_str_eq(http_header(r, "Content-Type"), "application/json");
+	http_free(r);
+}
+
+Test(health, needs_no_token_and_refuses_other_methods)
+{
+	struct http_res *r = http_req("POST", "/api/health", NULL, "{}", (size_t)-1);
+
+	cr_assert_eq(r->status, 405);
+	cr_assert_str_eq(http_header(r, "Allow"), "GET, OPTIONS");
+	cr_assert_str_eq(detail(r), "Method Not Allowed");
+	http_free(r);
+}
+
+/*
+ * API.md: the database down is 503 with Retry-After, never a hang or a 500;
+ * after it comes back, requests succeed without restarting anything.
+ */
+Test(fault, database_down_then_back)
+{
+	char *token, subject[37], id[37];
+	struct http_res *r;
+	int ok = 0;
+
+	test_uuid(subject);
+	token = token_for(subject);
+	create_task(token, "before the outage", id);
+
+	cr_assert_eq(stack_command("db-stop"), 0);
+	/* Every worker of a route holds its own connection: ask enough times to
+	 * meet each, and each answers 503 (its connection is dead). */
+	for (int i = 0; i < 6; i++) {
+		r = http_json("GET", "/api/tasks", token, NULL);
+		cr_assert_eq(r->status, 503, "got %ld %s", r->status, r->body);
+		cr_assert_not_null(http_header(r, "Retry-After"));
+		cr_assert_str_eq(detail(r), "Database unavailable");
+		http_free(r);
+	}
+	r = http_req("GET", "/api/health", NULL, NULL, 0);
+	cr_assert_eq(r->status, 503);
+	cr_assert_str_eq(json_str(r, "status"), "degraded");
+	cr_assert_str_eq(json_str(r, "database"), "unavailable");
+	cr_assert_not_null(http_header(r, "Retry-After"));
+	http_free(r);
+
+	cr_assert_eq(stack_command("db-start"), 0);
+	/* A worker whose connection died answers 503 once, then reconnects:
+	 * within a few requests every worker serves again. */
+	for (int i = 0; i < 10 && ok < 4; i++) {
+		r = http_json("GET", "/api/tasks", token, NULL);
+		cr_assert(r->status == 200 || r->status == 503, "got %ld", r->status);
+		ok = r->status == 200 ? ok + 1 : 0;
+		http_free(r);
+	}
+	cr_assert_geq(ok, 4, "the programs did not recover after the database came back");
+	r = http_json("GET", "/api/tasks", token, NULL);
+	cr_assert_eq(r->status, 200);
+	cr_assert(strstr(r->body, id) != NULL, "the task committed before the outage is gone");
+	http_free(r);
+	free(token);
+}
