@@ -109,13 +109,215 @@ utf8_check(const char *s, size_t len, size_t *count)
 	return 0;
 }
 
+/*
+ * A strict RFC 8259 syntax check, run before json-c builds the object:
+ * json-c, even in strict mode, accepts single-quoted keys, NaN, Infinity,
+ * "1." and raw control characters, and turns a lone surrogate escape into
+ * U+FFFD, which would hide it. Recursive descent, at most depth_max deep.
+ */
+struct scan {
+	const char *p, *end;
+	int depth, depth_max;
+	int lone_surrogate;
+	int too_deep;
+};
+
+static int scan_value(struct scan *sc);
+
+static void
+scan_ws(struct scan *sc)
+{
+	while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\t' ||
+	    *sc->p == '\n' || *sc->p == '\r'))
+		sc->p++;
+}
+
+static int
+scan_hex4(struct scan *sc, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (sc->end - sc->p < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		char ch = sc->p[i];
+		int d = ch >= '0' && ch <= '9' ? ch - '0' :
+		    ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 :
+		    ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+
+		if (d < 0)
+			return -1;
+		v = v * 16 + (unsigned)d;
+	}
+	sc->p += 4;
+	*out = v;
+	return 0;
+}
+
+static int
+scan_string(struct scan *sc)
+{
+	unsigned cp, lo;
+
+	sc->p++;	/* the opening quote */
+	while (sc->p < sc->end) {
+		unsigned char ch = (unsigned char)*sc->p++;
+
+		if (ch == '"')
+			return 0;
+		if (ch < 0x20)
+			return -1;
+		if (ch != '\\')
+			continue;
+		if (sc->p >= sc->end)
+			return -1;
+		ch = (unsigned char)*sc->p++;
+		if (strchr("\"\\/bfnrt", ch) != NULL && ch != '\0')
+			continue;
+		if (ch != 'u' || scan_hex4(sc, &cp) != 0)
+			return -1;
+		if (cp >= 0xDC00 && cp <= 0xDFFF)
+			sc->lone_surrogate = 1;
+		else if (cp >= 0xD800 && cp <= 0xDBFF) {
+			if (sc->end - sc->p >= 6 && sc->p[0] == '\\' &&
+			    sc->p[1] == 'u') {
+				sc->p += 2;
+				if (scan_hex4(sc, &lo) != 0)
+					return -1;
+				if (lo < 0xDC00 || lo > 0xDFFF) {
+					sc->lone_surrogate = 1;
+					sc->p -= 6;	/* rescan it as its own escape */
+				}
+			} else
+				sc->lone_surrogate = 1;
+		}
+	}
+	return -1;
+}
+
+static int
+scan_number(struct scan *sc)
+{
+	const char *start;
+
+	if (sc->p < sc->end && *sc->p == '-')
+		sc->p++;
+	if (sc->p >= sc->end)
+		return -1;
+	if (*sc->p == '0')
+		sc->p++;
+	else if (*sc->p >= '1' && *sc->p <= '9')
+		while (sc->p < sc->end && *sc->p >= '0' && *sc->p <= '9')
+			sc->p++;
+	else
+		return -1;
+	if (sc->p < sc->end && *sc->p == '.') {
+		start = ++sc->p;
+		while (sc->p < sc->end && *sc->p >= '0' && *sc->p <= '9')
+			sc->p++;
+		if (sc->p == start)
+			return -1;
+	}
+	if (sc->p < sc->end && (*sc->p == 'e' || *sc->p == 'E')) {
+		sc->p++;
+		if (sc->p < sc->end && (*sc->p == '+' || *sc->p == '-'))
+			sc->p++;
+		start = sc->p;
+		while (sc->p < sc->end && *sc->p >= '0' && *sc->p <= '9')
+			sc->p++;
+		if (sc->p == start)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+scan_literal(struct scan *sc, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(sc->end - sc->p) < n || memcmp(sc->p, word, n) != 0)
+		return -1;
+	sc->p += n;
+	return 0;
+}
+
+/* An object or array: open, members separated by commas, close. */
+static int
+scan_container(struct scan *sc, char close)
+{
+	if (++sc->depth > sc->depth_max) {
+		sc->too_deep = 1;
+		return -1;
+	}
+	sc->p++;
+	scan_ws(sc);
+	if (sc->p < sc->end && *sc->p == close) {
+		sc->p++;
+		sc->depth--;
+		return 0;
+	}
+	for (;;) {
+		if (close == '}') {
+			if (sc->p >= sc->end || *sc->p != '"' || scan_string(sc) != 0)
+				return -1;
+			scan_ws(sc);
+			if (sc->p >= sc->end || *sc->p++ != ':')
+				return -1;
+		}
+		if (scan_value(sc) != 0)
+			return -1;
+		scan_ws(sc);
+		if (sc->p >= sc->end)
+			return -1;
+		if (*sc->p == close) {
+			sc->p++;
+			sc->depth--;
+			return 0;
+		}
+		if (*sc->p++ != ',')
+			return -1;
+		scan_ws(sc);
+	}
+}
+
+static int
+scan_value(struct scan *sc)
+{
+	scan_ws(sc);
+	if (sc->p >= sc->end)
+		return -1;
+	switch (*sc->p) {
+	case '{': return scan_container(sc, '}');
+	case '[': return scan_container(sc, ']');
+	case '"': return scan_string(sc);
+	case 't': return scan_literal(sc, "true");
+	case 'f': return scan_literal(sc, "false");
+	case 'n': return scan_literal(sc, "null");
+	default: return scan_number(sc);
+	}
+}
+
+int
+json_syntax_check(const char *s, size_t len, int depth_max)
+{
+	struct scan sc = { s, s + len, 0, depth_max, 0, 0 };
+
+	if (scan_value(&sc) != 0)
+		return sc.too_deep ? JSON_TOO_DEEP : JSON_INVALID;
+	scan_ws(&sc);
+	if (sc.p != sc.end)
+		return JSON_INVALID;
+	return sc.lone_surrogate ? JSON_LONE_SURROGATE : JSON_OK;
+}
+
 int
 body_parse_object(const struct request *req, struct json_object **out,
     const char **detail)
 {
 	struct json_tokener *tok;
 	struct json_object *obj;
-	size_t used;
+	const char *p;
 
 	*out = NULL;
 	switch (req->body_state) {
@@ -136,42 +338,32 @@ body_parse_object(const struct request *req, struct json_object **out,
 	*detail = "Invalid JSON body";
 	if (req->body_len == 0 || utf8_check(req->body, req->body_len, NULL) != 0)
 		return 400;
-	if ((tok = json_tokener_new_ex(BODY_JSON_DEPTH_MAX)) == NULL)
+	switch (json_syntax_check(req->body, req->body_len, BODY_JSON_DEPTH_MAX)) {
+	case JSON_OK:
+		break;
+	case JSON_TOO_DEEP:
+		*detail = "JSON body is nested too deeply";
 		return 400;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	obj = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
-	used = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	/* Only white space may follow the value. */
-	while (obj != NULL && used < req->body_len) {
-		char ch = req->body[used++];
-
-		if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n') {
-			json_object_put(obj);
-			return 400;
-		}
-	}
-	if (obj == NULL) {
-		/* A bare literal such as null parses to NULL too: check it. */
-		const char *p = req->body;
-
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-			p++;
-		if (strncmp(p, "null", 4) == 0) {
-			p += 4;
-			while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-				p++;
-			if (*p == '\0') {
-				*detail = "Request body must be a JSON object";
-				return 422;
-			}
-		}
+	case JSON_LONE_SURROGATE:
+		*detail = "Strings must not contain lone surrogates";
+		return 422;
+	default:
 		return 400;
 	}
-	if (!json_object_is_type(obj, json_type_object)) {
-		json_object_put(obj);
+	for (p = req->body; *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'; p++)
+		;
+	if (*p != '{') {
 		*detail = "Request body must be a JSON object";
 		return 422;
+	}
+	/* The syntax is checked: json-c only builds the object. */
+	if ((tok = json_tokener_new_ex(BODY_JSON_DEPTH_MAX + 1)) == NULL)
+		return 400;
+	obj = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
+	json_tokener_free(tok);
+	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		return 400;
 	}
 	*out = obj;
 	return 0;

@@ -21,6 +21,16 @@ struct request;
 int body_parse_object(const struct request *req, struct json_object **out,
     const char **detail);
 
+enum json_check {
+	JSON_OK = 0,
+	JSON_INVALID,		/* not RFC 8259 JSON: 400 */
+	JSON_TOO_DEEP,		/* nested past the limit: 400 */
+	JSON_LONE_SURROGATE,	/* valid, but a string escapes a lone surrogate: 422 */
+};
+
+/* Strict JSON syntax check of s[0..len), at most depth_max levels deep. */
+int json_syntax_check(const char *s, size_t len, int depth_max);
+
 /* Whether a Content-Type header names application/json (charset utf-8 ok). */
 int body_is_json_type(const char *content_type);
 

@@ -1,0 +1,184 @@
+/* Unit: configuration from the environment and the env file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "config.h"
+
+struct pairs {
+	char keys[8][64];
+	char values[8][256];
+	int n;
+};
+
+static int
+collect(void *ctx, const char *key, const char *value)
+{
+	struct pairs *p = ctx;
+
+	cr_assert_lt(p->n, 8);
+	snprintf(p->keys[p->n], sizeof(p->keys[0]), "%s", key);
+	snprintf(p->values[p->n], sizeof(p->values[0]), "%s", value);
+	p->n++;
+	return 0;
+}
+
+static int
+parse(const char *text, struct pairs *p)
+{
+	memset(p, 0, sizeof(*p));
+	return config_parse_env(text, strlen(text), collect, p);
+}
+
+Test(env_file, pairs_comments_quotes_and_export)
+{
+	struct pairs p;
+
+	cr_assert_eq(parse("# settings\n\nA=1\r\nexport B = two words \n"
+	    "C=\"quoted # not a comment\"\nD='single'\nE=\nF=a=b\n  G=indented", &p), 0);
+	cr_assert_eq(p.n, 7);
+	cr_assert_str_eq(p.keys[0], "A");
+	cr_assert_str_eq(p.values[0], "1");
+	cr_assert_str_eq(p.keys[1], "B");
+	cr_assert_str_eq(p.values[1], "two words");
+	cr_assert_str_eq(p.values[2], "quoted # not a comment");
+	cr_assert_str_eq(p.values[3], "single");
+	cr_assert_str_eq(p.values[4], "");
+	cr_assert_str_eq(p.values[5], "a=b");
+	cr_assert_str_eq(p.keys[6], "G");
+}
+
+Test(env_file, malformed_lines_are_reported_by_number)
+{
+	struct pairs p;
+
+	cr_assert_eq(parse("A=1\nnot a pair\n", &p), 2);
+	cr_assert_eq(parse("A=1\n\n=value\n", &p), 3);
+	cr_assert_eq(parse("1A=x\n", &p), 1);
+	cr_assert_eq(parse("A=\"unterminated\n", &p), 1);
+	cr_assert_eq(parse("A=\"mismatched'\n", &p), 1);
+	cr_assert_eq(parse("A-B=1\n", &p), 1);
+	cr_assert_eq(config_parse_env("A=1\0B=2\n", 8, collect, &p), 1);
+}
+
+static void
+clear_env(void)
+{
+	const char *keys[] = { "JWT_SECRET", "JWT_SECRET_PREVIOUS", "JWT_EXPIRES_IN",
+	    "JWT_ISSUER", "JWT_AUDIENCE", "CORS_ALLOWED_ORIGINS", "DATABASE_URL",
+	    "TASKAPI_ENV_FILE", NULL };
+
+	for (int i = 0; keys[i] != NULL; i++)
+		unsetenv(keys[i]);
+}
+
+static char *
+write_file(const char *text)
+{
+	char *path = strdup("/tmp/taskapi-config-XXXXXX");
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+/* Criterion runs each test in its own process, so the environment is ours. */
+Test(config, environment_wins_over_the_file)
+{
+	struct config cfg;
+	char err[256];
+	char *path = write_file("JWT_SECRET=file-secret-0123456789abcdef0123456789\n"
+	    "JWT_EXPIRES_IN=600\nDATABASE_URL=host=/file\n");
+
+	clear_env();
+	setenv("TASKAPI_ENV_FILE", path, 1);
+	setenv("DATABASE_URL", "host=/env", 1);
+	cr_assert_eq(config_load(&cfg, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(cfg.jwt_secret, "file-secret-0123456789abcdef0123456789");
+	cr_assert_eq(cfg.jwt_expires_in, 600);
+	cr_assert_str_eq(cfg.database_url, "host=/env");
+	config_free(&cfg);
+	unlink(path);
+	free(path);
+}
+
+Test(config, refuses_to_serve_without_a_strong_secret)
+{
+	struct config cfg;
+	char err[256];
+
+	clear_env();
+	setenv("TASKAPI_ENV_FILE", "/nonexistent/taskapi.env", 1);
+	cr_assert_eq(config_load(&cfg, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "cannot read env file") != NULL, "%s", err);
+	config_free(&cfg);
+
+	clear_env();
+	cr_assert_eq(config_load(&cfg, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "JWT_SECRET is not set") != NULL, "%s", err);
+	config_free(&cfg);
+
+	setenv("JWT_SECRET", "short", 1);
+	cr_assert_eq(config_load(&cfg, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "at least 32 bytes") != NULL, "%s", err);
+	config_free(&cfg);
+}
+
+Test(config, defaults_and_bad_numbers)
+{
+	struct config cfg;
+	char err[256];
+
+	clear_env();
+	setenv("JWT_SECRET", "0123456789abcdef0123456789abcdef", 1);
+	cr_assert_eq(config_load(&cfg, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cfg.jwt_expires_in, 86400);
+	cr_assert_str_eq(cfg.database_url, CONFIG_DEFAULT_DATABASE_URL);
+	cr_assert_null(cfg.jwt_issuer);
+	cr_assert_null(cfg.jwt_secret_previous);
+	config_free(&cfg);
+
+	const char *bad[] = { "0", "-5", "abc", "10s", "", "99999999999999999999" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("JWT_EXPIRES_IN", bad[i], 1);
+		cr_assert_eq(config_load(&cfg, err, sizeof(err)), -1, "%s", bad[i]);
+		config_free(&cfg);
+	}
+}
+
+Test(config, malformed_env_file_is_refused_with_its_line)
+{
+	struct config cfg;
+	char err[256];
+	char *path = write_file("# ok\nJWT_SECRET=0123456789abcdef0123456789abcdef\noops\n");
+
+	clear_env();
+	setenv("TASKAPI_ENV_FILE", path, 1);
+	cr_assert_eq(config_load(&cfg, err, sizeof(err)), -1);
+	cr_assert(strstr(err, "line 3") != NULL, "%s", err);
+	config_free(&cfg);
+	unlink(path);
+	free(path);
+}
+
+Test(config, cors_origins_match_exactly)
+{
+	struct config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cr_assert_not(config_origin_allowed(&cfg, "http://localhost:3000"));
+	cfg.cors_allowed_origins = strdup(" http://localhost:3000 ,https://app.example.com");
+	cr_assert(config_origin_allowed(&cfg, "http://localhost:3000"));
+	cr_assert(config_origin_allowed(&cfg, "https://app.example.com"));
+	cr_assert_not(config_origin_allowed(&cfg, "http://localhost:300"));
+	cr_assert_not(config_origin_allowed(&cfg, "http://localhost:30000"));
+	cr_assert_not(config_origin_allowed(&cfg, "https://app.example.com.evil"));
+	cr_assert_not(config_origin_allowed(&cfg, ""));
+	cr_assert_not(config_origin_allowed(&cfg, NULL));
+	config_free(&cfg);
+}
