@@ -3,7 +3,7 @@
  * us: strict UTF-8 on the raw bytes (400) and, inside strings, no U+0000
  * and no lone surrogates (422), lengths counted in code points.
  */
-#include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -120,7 +120,19 @@ struct scan {
 	int depth, depth_max;
 	int lone_surrogate;
 	int too_deep;
+	const char *key, *key_end;	/* the top-level member being scanned */
+	const char *lone_key, *lone_key_end;	/* where the first lone surrogate was */
 };
+
+static void
+scan_lone(struct scan *sc)
+{
+	if (!sc->lone_surrogate) {
+		sc->lone_key = sc->key;
+		sc->lone_key_end = sc->key_end;
+	}
+	sc->lone_surrogate = 1;
+}
 
 static int scan_value(struct scan *sc);
 
@@ -177,7 +189,7 @@ scan_string(struct scan *sc)
 		if (ch != 'u' || scan_hex4(sc, &cp) != 0)
 			return -1;
 		if (cp >= 0xDC00 && cp <= 0xDFFF)
-			sc->lone_surrogate = 1;
+			scan_lone(sc);
 		else if (cp >= 0xD800 && cp <= 0xDBFF) {
 			if (sc->end - sc->p >= 6 && sc->p[0] == '\\' &&
 			    sc->p[1] == 'u') {
@@ -185,11 +197,11 @@ scan_string(struct scan *sc)
 				if (scan_hex4(sc, &lo) != 0)
 					return -1;
 				if (lo < 0xDC00 || lo > 0xDFFF) {
-					sc->lone_surrogate = 1;
+					scan_lone(sc);
 					sc->p -= 6;	/* rescan it as its own escape */
 				}
 			} else
-				sc->lone_surrogate = 1;
+				scan_lone(sc);
 		}
 	}
 	return -1;
@@ -259,8 +271,18 @@ scan_container(struct scan *sc, char close)
 	}
 	for (;;) {
 		if (close == '}') {
-			if (sc->p >= sc->end || *sc->p != '"' || scan_string(sc) != 0)
+			const char *key = sc->p + 1;
+
+			if (sc->p >= sc->end || *sc->p != '"')
 				return -1;
+			if (sc->depth == 1)
+				sc->key = sc->key_end = NULL;
+			if (scan_string(sc) != 0)
+				return -1;
+			if (sc->depth == 1) {
+				sc->key = key;
+				sc->key_end = sc->p - 1;
+			}
 			scan_ws(sc);
 			if (sc->p >= sc->end || *sc->p++ != ':')
 				return -1;
@@ -299,16 +321,35 @@ scan_value(struct scan *sc)
 }
 
 int
-json_syntax_check(const char *s, size_t len, int depth_max)
+json_syntax_check(const char *s, size_t len, int depth_max, char *field,
+    size_t fieldlen)
 {
-	struct scan sc = { s, s + len, 0, depth_max, 0, 0 };
+	struct scan sc = { s, s + len, 0, depth_max, 0, 0, NULL, NULL, NULL, NULL };
+	size_t n;
 
+	if (field != NULL && fieldlen > 0)
+		field[0] = '\0';
 	if (scan_value(&sc) != 0)
 		return sc.too_deep ? JSON_TOO_DEEP : JSON_INVALID;
 	scan_ws(&sc);
 	if (sc.p != sc.end)
 		return JSON_INVALID;
-	return sc.lone_surrogate ? JSON_LONE_SURROGATE : JSON_OK;
+	if (!sc.lone_surrogate)
+		return JSON_OK;
+	/* Name the member only when its key is plain: a key is client text. */
+	n = sc.lone_key != NULL ? (size_t)(sc.lone_key_end - sc.lone_key) : 0;
+	if (field != NULL && n > 0 && n < fieldlen) {
+		for (size_t i = 0; i < n; i++) {
+			char ch = sc.lone_key[i];
+
+			if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			    (ch >= '0' && ch <= '9') || ch == '_'))
+				return JSON_LONE_SURROGATE;
+		}
+		memcpy(field, sc.lone_key, n);
+		field[n] = '\0';
+	}
+	return JSON_LONE_SURROGATE;
 }
 
 int
@@ -316,7 +357,9 @@ body_parse_object(const struct request *req, struct json_object **out,
     const char **detail)
 {
 	struct json_tokener *tok;
+	static char message[96];
 	struct json_object *obj;
+	char field[48];
 	const char *p;
 
 	*out = NULL;
@@ -338,14 +381,22 @@ body_parse_object(const struct request *req, struct json_object **out,
 	*detail = "Invalid JSON body";
 	if (req->body_len == 0 || utf8_check(req->body, req->body_len, NULL) != 0)
 		return 400;
-	switch (json_syntax_check(req->body, req->body_len, BODY_JSON_DEPTH_MAX)) {
+	switch (json_syntax_check(req->body, req->body_len, BODY_JSON_DEPTH_MAX,
+	    field, sizeof(field))) {
 	case JSON_OK:
 		break;
 	case JSON_TOO_DEEP:
 		*detail = "JSON body is nested too deeply";
 		return 400;
 	case JSON_LONE_SURROGATE:
-		*detail = "Strings must not contain lone surrogates";
+		/* API.md: 422 names the field. One process serves one request at
+		 * a time, so a static buffer is enough. */
+		if (field[0] != '\0') {
+			snprintf(message, sizeof(message),
+			    "%s must not contain lone surrogates", field);
+			*detail = message;
+		} else
+			*detail = "Strings must not contain lone surrogates";
 		return 422;
 	default:
 		return 400;

@@ -28,8 +28,13 @@ enum json_check {
 	JSON_LONE_SURROGATE,	/* valid, but a string escapes a lone surrogate: 422 */
 };
 
-/* Strict JSON syntax check of s[0..len), at most depth_max levels deep. */
-int json_syntax_check(const char *s, size_t len, int depth_max);
+/*
+ * Strict JSON syntax check of s[0..len), at most depth_max levels deep. On
+ * JSON_LONE_SURROGATE, field (may be NULL) gets the top-level member's key
+ * when it is a plain name, else "".
+ */
+int json_syntax_check(const char *s, size_t len, int depth_max, char *field,
+    size_t fieldlen);
 
 /* Whether a Content-Type header names application/json (charset utf-8 ok). */
 int body_is_json_type(const char *content_type);
