@@ -37,6 +37,8 @@ TEST_BIN := $(BUILD)/tests/taskapi-tests
 
 .PHONY: all deps run stop test check unit clean migrate
 .DELETE_ON_ERROR:
+# Keep object files: they are inputs of both the programs and the tests.
+.SECONDARY:
 
 all: $(BINS)
 
