@@ -9,7 +9,6 @@ static void replace_task(struct ctx *c);
 static void patch_task(struct ctx *c);
 static void delete_task(struct ctx *c);
 static void update_task(struct ctx *c, enum task_mode mode);
-static int answer_row(struct ctx *c, PGresult *res, const char *what);
 
 static const struct route_method methods[] = {
 	{ "GET", AUTH_REQUIRED, get_task },
@@ -29,40 +28,14 @@ main(void)
 	return app_main(&route);
 }
 
-/*
- * Answers a scoped statement's result: the row (200), or after no row,
- * 403 or 404. Returns 0 when a row was answered.
- */
-static int
-answer_row(struct ctx *c, PGresult *res, const char *what)
-{
-	int rc = -1;
-
-	if (res == NULL) {
-		ctx_unavailable(c);
-		return -1;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		ctx_internal(c, what, PQresultErrorMessage(res));
-	else if (PQntuples(res) == 1) {
-		response_json(c->res, 200, task_json(res, 0));
-		rc = 0;
-	} else
-		task_answer_missing(c);
-	PQclear(res);
-	return rc;
-}
-
 static void
 get_task(struct ctx *c)
 {
 	const char *params[2] = { c->req->task_id, c->claims.subject };
 
-	if (!task_id_valid(c->req->task_id)) {
-		response_error(c->res, 404, "Task not found");
-		return;
-	}
-	(void)answer_row(c, db_exec(c->db, STMT_TASK_GET, 2, params), "task get");
+	if (task_id_checked(c))
+		task_answer_row(c, db_exec(c->db, STMT_TASK_GET, 2, params),
+		    "task get");
 }
 
 static void
@@ -96,10 +69,8 @@ update_task(struct ctx *c, enum task_mode mode)
 		json_object_put(body);
 		return;
 	}
-	if (!task_id_valid(c->req->task_id)) {
-		response_error(c->res, 404, "Task not found");
+	if (!task_id_checked(c))
 		goto out;
-	}
 	params[0] = c->req->task_id;
 	params[1] = c->claims.subject;
 	params[2] = in.title;
@@ -114,7 +85,7 @@ update_task(struct ctx *c, enum task_mode mode)
 		    NULL;
 		res = db_exec(c->db, STMT_TASK_PATCH, 6, params);
 	}
-	(void)answer_row(c, res, "task update");
+	task_answer_row(c, res, "task update");
 out:
 	task_input_free(&in);
 	json_object_put(body);
@@ -126,10 +97,8 @@ delete_task(struct ctx *c)
 	const char *params[2] = { c->req->task_id, c->claims.subject };
 	PGresult *res;
 
-	if (!task_id_valid(c->req->task_id)) {
-		response_error(c->res, 404, "Task not found");
+	if (!task_id_checked(c))
 		return;
-	}
 	if ((res = db_exec(c->db, STMT_TASK_DELETE, 2, params)) == NULL) {
 		ctx_unavailable(c);
 		return;

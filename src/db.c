@@ -62,6 +62,8 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	[STMT_TASK_EXISTS] = "SELECT task_exists($1)",
 };
 
+static int db_alive(PGconn *conn);
+static void db_notice(void *arg, const char *message);
 static int db_connect(struct db *db);
 static void db_drop(struct db *db);
 
@@ -89,6 +91,23 @@ db_drop(struct db *db)
 }
 
 /*
+ * A server that restarted has closed our connection, saying goodbye first
+ * (57P01). Reading what is pending notices that before anything is sent,
+ * so the request connects again instead of failing: a clean restart costs
+ * no request a 503. One read may return only the goodbye, the next one the
+ * end of the stream, hence two; each is a non-blocking recv of about a
+ * microsecond on an idle connection.
+ */
+static int
+db_alive(PGconn *conn)
+{
+	for (int i = 0; i < 2; i++)
+		if (PQstatus(conn) != CONNECTION_OK || PQconsumeInput(conn) != 1)
+			return 0;
+	return PQstatus(conn) == CONNECTION_OK;
+}
+
+/*
  * Connects with a bounded wait: a database that is down answers 503 in at
  * most connect_timeout seconds, never a hang. Settings in DATABASE_URL
  * override these defaults, which come first for that reason.
@@ -100,7 +119,7 @@ db_connect(struct db *db)
 	    "keepalives_idle", "dbname", NULL };
 	const char *vals[] = { "3", db->app_name, "30", db->conninfo, NULL };
 
-	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+	if (db->conn != NULL && db_alive(db->conn))
 		return 0;
 	db_drop(db);
 	db->conn = PQconnectdbParams(keys, vals, 1);
@@ -111,7 +130,17 @@ db_connect(struct db *db)
 		db_drop(db);
 		return -1;
 	}
+	PQsetNoticeProcessor(db->conn, db_notice, db);
 	return 0;
+}
+
+/* Server notices (a shutdown's goodbye, say) go to the log, named. */
+static void
+db_notice(void *arg, const char *message)
+{
+	const struct db *db = arg;
+
+	fprintf(stderr, "taskapi[%s]: database says: %s", db->app_name, message);
 }
 
 int

@@ -181,3 +181,29 @@ task_answer_missing(struct ctx *c)
 		response_error(c->res, 404, "Task not found");
 	PQclear(res);
 }
+
+bool
+task_id_checked(struct ctx *c)
+{
+	/* API.md: no task with that id, a malformed id included: 404. */
+	if (task_id_valid(c->req->task_id))
+		return true;
+	response_error(c->res, 404, "Task not found");
+	return false;
+}
+
+void
+task_answer_row(struct ctx *c, PGresult *res, const char *what)
+{
+	if (res == NULL) {
+		ctx_unavailable(c);
+		return;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		ctx_internal(c, what, PQresultErrorMessage(res));
+	else if (PQntuples(res) == 1)
+		response_json(c->res, 200, task_json(res, 0));
+	else
+		task_answer_missing(c);
+	PQclear(res);
+}

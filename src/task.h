@@ -53,4 +53,14 @@ struct json_object *task_json(const PGresult *res, int row);
  */
 void task_answer_missing(struct ctx *c);
 
+/* Answers 404 unless the request's {id} is a UUID; returns whether it is. */
+bool task_id_checked(struct ctx *c);
+
+/*
+ * Answers the result of a statement scoped to the subject that returns the
+ * task: 200 with the row, or 403/404 when it found none, or 503 when res is
+ * NULL (the database is unreachable). Clears res.
+ */
+void task_answer_row(struct ctx *c, PGresult *res, const char *what);
+
 #endif

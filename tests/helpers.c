@@ -197,6 +197,43 @@ detail(const struct http_res *r)
 }
 
 const char *
+obj_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return o != NULL && json_object_object_get_ex(o, key, &v) &&
+	    json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+int
+is_uuid(const char *s)
+{
+	if (s == NULL || strlen(s) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	}
+	return 1;
+}
+
+int
+is_timestamp(const char *s)
+{
+	int y, mo, d, h, mi, se, us, n = -1;
+
+	if (s == NULL || strlen(s) != 27 ||
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%6dZ%n", &y, &mo, &d, &h, &mi,
+	    &se, &us, &n) != 7 || n != 27)
+		return 0;
+	return y >= 2000 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 &&
+	    h <= 23 && mi <= 59 && se <= 60;
+}
+
+const char *
 test_secret(void)
 {
 	const char *s = getenv("JWT_SECRET");

@@ -42,6 +42,13 @@ int json_is_null(const struct http_res *r, const char *key);
 /* The detail field of an error body. */
 const char *detail(const struct http_res *r);
 
+/* A member of a JSON object as a string; NULL when absent or not a string. */
+const char *obj_str(struct json_object *o, const char *key);
+/* A lower-case 8-4-4-4-12 UUID. */
+int is_uuid(const char *s);
+/* API.md's timestamps: RFC 3339 in UTC, microseconds, a Z. */
+int is_timestamp(const char *s);
+
 /* The secret the programs use (from the environment tests/run sets). */
 const char *test_secret(void);
 /* A fresh random subject / email, unique across the run. */

@@ -129,51 +129,6 @@ signed_is(long status, const char *want, const char *what, const char *fmt, ...)
 	free(t);
 }
 
-static int
-is_uuid(const char *s)
-{
-	if (s == NULL || strlen(s) != 36)
-		return 0;
-	for (int i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (strchr("0123456789abcdef", s[i]) == NULL || s[i] == '\0')
-			return 0;
-	}
-	return 1;
-}
-
-/* RFC 3339 in UTC with a Z: YYYY-MM-DDTHH:MM:SS[.frac]Z. */
-static int
-is_rfc3339z(const char *s)
-{
-	static const char pat[] = "dddd-dd-ddTdd:dd:dd";
-	size_t i;
-
-	if (s == NULL || strlen(s) < sizeof(pat))
-		return 0;
-	for (i = 0; i < sizeof(pat) - 1; i++)
-		if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pat[i])
-			return 0;
-	if (s[i] == '.') {
-		if (s[++i] < '0' || s[i] > '9')
-			return 0;
-		while (s[i] >= '0' && s[i] <= '9')
-			i++;
-	}
-	return s[i] == 'Z' && s[i + 1] == '\0';
-}
-
-static const char *
-obj_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) &&
-	    json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 /* The user object {id, email, created_at}; email NULL means JSON null. */
 static void
 check_user(struct json_object *u, const char *email, const char *body)
@@ -190,7 +145,7 @@ check_user(struct json_object *u, const char *email, const char *body)
 		cr_assert_str_eq(obj_str(u, "email"), email, "%s", body);
 	}
 	cr_assert(obj_str(u, "id") != NULL && obj_str(u, "id")[0] != '\0', "%s", body);
-	cr_assert(is_rfc3339z(obj_str(u, "created_at")), "created_at: %s", body);
+	cr_assert(is_timestamp(obj_str(u, "created_at")), "created_at: %s", body);
 }
 
 static void

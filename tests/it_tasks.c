@@ -55,44 +55,6 @@ at(const char *id, const char *suffix)
 	return p;
 }
 
-static int
-is_uuid(const char *s)
-{
-	if (s == NULL || strlen(s) != 36)
-		return 0;
-	for (int i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	}
-	return 1;
-}
-
-/* RFC 3339 UTC with microseconds and a Z, as API.md shows. */
-static int
-is_timestamp(const char *s)
-{
-	int y, mo, d, h, mi, se, us, n = -1;
-
-	if (s == NULL || strlen(s) != 27 ||
-	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%6dZ%n", &y, &mo, &d, &h, &mi,
-	    &se, &us, &n) != 7 || n != 27)
-		return 0;
-	return y >= 2000 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 &&
-	    h <= 23 && mi <= 59 && se <= 60;
-}
-
-static const char *
-ostr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) &&
-	    json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
 /* o is a task object of API.md, exactly its seven fields, owned by subject. */
 static void
 check_task_obj(struct json_object *o, const char *subject, const char *body)
@@ -101,15 +63,15 @@ check_task_obj(struct json_object *o, const char *subject, const char *body)
 
 	cr_assert(o != NULL && json_object_is_type(o, json_type_object), "not an object: %s", body);
 	cr_assert_eq(json_object_object_length(o), 7, "a task has exactly 7 fields: %s", body);
-	cr_assert(is_uuid(ostr(o, "id")), "id is not a uuid: %s", body);
-	cr_assert_str_eq(OR_EMPTY(ostr(o, "user_id")), subject, "user_id: %s", body);
-	cr_assert_not_null(ostr(o, "title"), "title: %s", body);
+	cr_assert(is_uuid(obj_str(o, "id")), "id is not a uuid: %s", body);
+	cr_assert_str_eq(OR_EMPTY(obj_str(o, "user_id")), subject, "user_id: %s", body);
+	cr_assert_not_null(obj_str(o, "title"), "title: %s", body);
 	cr_assert(json_object_object_get_ex(o, "description", &v) &&
 	    (v == NULL || json_object_is_type(v, json_type_string)), "description: %s", body);
 	cr_assert(json_object_object_get_ex(o, "is_completed", &v) &&
 	    json_object_is_type(v, json_type_boolean), "is_completed: %s", body);
-	cr_assert(is_timestamp(ostr(o, "created_at")), "created_at: %s", body);
-	cr_assert(is_timestamp(ostr(o, "updated_at")), "updated_at: %s", body);
+	cr_assert(is_timestamp(obj_str(o, "created_at")), "created_at: %s", body);
+	cr_assert(is_timestamp(obj_str(o, "updated_at")), "updated_at: %s", body);
 }
 
 static void
@@ -211,7 +173,7 @@ listed(const char *token, const char *query, const char *subject, size_t len, lo
 static const char *
 item_id(const struct http_res *r, size_t i)
 {
-	return ostr(json_object_array_get_idx(r->json, i), "id");
+	return obj_str(json_object_array_get_idx(r->json, i), "id");
 }
 
 /* Creates n tasks in order, a little apart; ids[i] filled. */
@@ -567,9 +529,9 @@ Test(tasks_list, newest_first_with_total)
 	for (size_t i = 1; i < 3; i++) {
 		struct json_object *a = json_object_array_get_idx(r->json, i - 1);
 		struct json_object *b = json_object_array_get_idx(r->json, i);
-		int c = strcmp(ostr(a, "created_at"), ostr(b, "created_at"));
+		int c = strcmp(obj_str(a, "created_at"), obj_str(b, "created_at"));
 
-		cr_assert(c > 0 || (c == 0 && strcmp(ostr(a, "id"), ostr(b, "id")) > 0),
+		cr_assert(c > 0 || (c == 0 && strcmp(obj_str(a, "id"), obj_str(b, "id")) > 0),
 		    "not ordered by created_at desc, id desc: %s", r->body);
 	}
 	http_free(r);
