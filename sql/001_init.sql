@@ -40,9 +40,10 @@ BEGIN
 END
 $$;
 
--- Whether a task exists at all: asked only after a statement scoped to the
--- subject found nothing, to answer 403 rather than 404.
-CREATE FUNCTION task_exists(p_id uuid) RETURNS boolean
+-- Whether the task belongs to another subject: asked only after a statement
+-- scoped to the subject found nothing, to answer 403 rather than 404. The
+-- subject is in the WHERE clause here too.
+CREATE FUNCTION task_held_by_other(p_id uuid, p_subject text) RETURNS boolean
 LANGUAGE sql STABLE AS $$
-    SELECT EXISTS (SELECT 1 FROM tasks WHERE id = p_id)
+    SELECT EXISTS (SELECT 1 FROM tasks WHERE id = p_id AND user_id <> p_subject)
 $$;

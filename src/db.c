@@ -59,7 +59,7 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	    "WHERE id = $1 AND user_id = $2 RETURNING " TASK_COLUMNS,
 	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE id = $1 AND user_id = $2",
 	/* Only after a scoped statement missed: tells 403 from 404. */
-	[STMT_TASK_EXISTS] = "SELECT task_exists($1)",
+	[STMT_TASK_HELD_BY_OTHER] = "SELECT task_held_by_other($1, $2)",
 };
 
 static int db_alive(PGconn *conn);

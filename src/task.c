@@ -164,16 +164,16 @@ task_json(const PGresult *res, int row)
 void
 task_answer_missing(struct ctx *c)
 {
-	const char *params[1] = { c->req->task_id };
+	const char *params[2] = { c->req->task_id, c->claims.subject };
 	PGresult *res;
 
-	res = db_exec(c->db, STMT_TASK_EXISTS, 1, params);
+	res = db_exec(c->db, STMT_TASK_HELD_BY_OTHER, 2, params);
 	if (res == NULL) {
 		ctx_unavailable(c);
 		return;
 	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		ctx_internal(c, "task_exists", PQresultErrorMessage(res));
+		ctx_internal(c, "task_held_by_other", PQresultErrorMessage(res));
 	/* API.md: another subject's task is 403, and is left untouched. */
 	else if (PQgetvalue(res, 0, 0)[0] == 't')
 		response_error(c->res, 403, "Not authorized to access this task");
