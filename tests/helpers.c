@@ -371,3 +371,19 @@ stack_command(const char *what)
 	snprintf(cmd, sizeof(cmd), "%s %s >/dev/null 2>&1", stack, what);
 	return system(cmd);
 }
+
+int
+stack_output(const char *what, char *out, size_t outlen)
+{
+	char cmd[512];
+	const char *stack = getenv("TASKAPI_TEST_STACK");
+	size_t n;
+	FILE *p;
+
+	cr_assert(stack != NULL, "TASKAPI_TEST_STACK is not set: run the suite with make test");
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", stack, what);
+	cr_assert_not_null(p = popen(cmd, "r"));
+	n = fread(out, 1, outlen - 1, p);
+	out[n] = '\0';
+	return pclose(p);
+}

@@ -75,5 +75,7 @@ char *b64url(const char *data, size_t len);
 
 /* Runs a command of the test stack (scripts/stack db-stop, db-start). */
 int stack_command(const char *what);
+/* The same, with its output (stdout and stderr) in out. */
+int stack_output(const char *what, char *out, size_t outlen);
 
 #endif

@@ -1,4 +1,6 @@
 /* Integration: GET /api/health (API.md, Service routes), and the database fault. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,6 +27,25 @@ Test(health, needs_no_token_and_refuses_other_methods)
 	cr_assert_str_eq(http_header(r, "Allow"), "GET, OPTIONS");
 	cr_assert_str_eq(detail(r), "Method Not Allowed");
 	http_free(r);
+}
+
+/* sql/migrate: applying the migrations again is harmless. */
+Test(schema, migrating_twice_changes_nothing)
+{
+	char *token, subject[37], id[37], path[64], out[4096];
+	struct http_res *r;
+
+	test_uuid(subject);
+	token = token_for(subject);
+	create_task(token, "survives a second migration", id);
+	cr_assert_eq(stack_output("migrate", out, sizeof(out)), 0, "%s", out);
+	cr_assert(strstr(out, "up to date (0 applied now)") != NULL, "%s", out);
+	snprintf(path, sizeof(path), "/api/tasks/%s", id);
+	r = http_json("GET", path, token, NULL);
+	cr_assert_eq(r->status, 200, "%s", r->body);
+	cr_assert_str_eq(json_str(r, "title"), "survives a second migration");
+	http_free(r);
+	free(token);
 }
 
 /*
