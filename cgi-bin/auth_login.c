@@ -48,14 +48,9 @@ login(struct ctx *c)
 	if (er == STR_OK && pr == STR_OK &&
 	    user_email_normalize(raw, elen, email) == 0) {
 		params[0] = email;
-		if ((res = db_exec(c->db, STMT_USER_BY_EMAIL, 1, params)) == NULL) {
-			ctx_unavailable(c);
+		if ((res = ctx_rows(c, STMT_USER_BY_EMAIL, 1, params,
+		    "user by email")) == NULL)
 			goto out;
-		}
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			ctx_internal(c, "user by email", PQresultErrorMessage(res));
-			goto out;
-		}
 		if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 3))
 			stored = PQgetvalue(res, 0, 3);
 	}

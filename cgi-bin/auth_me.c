@@ -24,15 +24,9 @@ me(struct ctx *c)
 	PGresult *res;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
-		if ((res = db_exec(c->db, STMT_USER_BY_ID, 1, params)) == NULL) {
-			ctx_unavailable(c);
+		if ((res = ctx_rows(c, STMT_USER_BY_ID, 1, params,
+		    "user by id")) == NULL)
 			return;
-		}
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			ctx_internal(c, "user by id", PQresultErrorMessage(res));
-			PQclear(res);
-			return;
-		}
 		if (PQntuples(res) == 1) {
 			response_json(c->res, 200, user_json(res, 0, 0));
 			PQclear(res);

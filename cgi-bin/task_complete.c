@@ -24,6 +24,5 @@ toggle(struct ctx *c)
 	const char *params[2] = { c->req->task_id, c->claims.subject };
 
 	if (task_id_checked(c))
-		task_answer_row(c, db_exec(c->db, STMT_TASK_TOGGLE, 2, params),
-		    "task toggle");
+		task_answer_row(c, STMT_TASK_TOGGLE, 2, params, "task toggle");
 }

@@ -34,8 +34,7 @@ get_task(struct ctx *c)
 	const char *params[2] = { c->req->task_id, c->claims.subject };
 
 	if (task_id_checked(c))
-		task_answer_row(c, db_exec(c->db, STMT_TASK_GET, 2, params),
-		    "task get");
+		task_answer_row(c, STMT_TASK_GET, 2, params, "task get");
 }
 
 static void
@@ -60,7 +59,6 @@ update_task(struct ctx *c, enum task_mode mode)
 	struct json_object *body;
 	struct task_input in;
 	const char *detail, *params[6];
-	PGresult *res;
 
 	if ((body = ctx_body(c)) == NULL)
 		return;
@@ -77,15 +75,14 @@ update_task(struct ctx *c, enum task_mode mode)
 	if (mode == TASK_REPLACE) {
 		params[3] = in.description;
 		params[4] = in.completed ? "true" : "false";
-		res = db_exec(c->db, STMT_TASK_REPLACE, 5, params);
+		task_answer_row(c, STMT_TASK_REPLACE, 5, params, "task replace");
 	} else {
 		params[3] = in.has_description ? "true" : "false";
 		params[4] = in.description;
 		params[5] = in.has_completed ? (in.completed ? "true" : "false") :
 		    NULL;
-		res = db_exec(c->db, STMT_TASK_PATCH, 6, params);
+		task_answer_row(c, STMT_TASK_PATCH, 6, params, "task patch");
 	}
-	task_answer_row(c, res, "task update");
 out:
 	task_input_free(&in);
 	json_object_put(body);

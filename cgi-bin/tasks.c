@@ -85,15 +85,8 @@ list_tasks(struct ctx *c)
 	params[1] = n == 1 ? completed : NULL;
 	params[2] = limit_s;
 	params[3] = offset_s;
-	if ((res = db_exec(c->db, STMT_TASK_LIST, 4, params)) == NULL) {
-		ctx_unavailable(c);
+	if ((res = ctx_rows(c, STMT_TASK_LIST, 4, params, "task list")) == NULL)
 		return;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ctx_internal(c, "task list", PQresultErrorMessage(res));
-		PQclear(res);
-		return;
-	}
 	rows = PQntuples(res);
 	if (rows > 0)
 		snprintf(total, sizeof(total), "%s", PQgetvalue(res, 0, 7));
@@ -102,15 +95,9 @@ list_tasks(struct ctx *c)
 	else {
 		/* A page past the end still reports how many rows match. */
 		PQclear(res);
-		if ((res = db_exec(c->db, STMT_TASK_COUNT, 2, params)) == NULL) {
-			ctx_unavailable(c);
+		if ((res = ctx_rows(c, STMT_TASK_COUNT, 2, params,
+		    "task count")) == NULL)
 			return;
-		}
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			ctx_internal(c, "task count", PQresultErrorMessage(res));
-			PQclear(res);
-			return;
-		}
 		snprintf(total, sizeof(total), "%s", PQgetvalue(res, 0, 0));
 		rows = 0;
 	}

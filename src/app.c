@@ -30,9 +30,8 @@ app_main(const struct route *route)
 	struct config cfg;
 	struct db db;
 	FCGX_Request fr;
-	char err[256];
-
 	struct sigaction sa;
+	char err[256];
 
 	/* A client that goes away mid-response must not kill the worker. */
 	signal(SIGPIPE, SIG_IGN);
@@ -169,6 +168,24 @@ ctx_body(struct ctx *c)
 		return NULL;
 	}
 	return obj;
+}
+
+PGresult *
+ctx_rows(struct ctx *c, enum db_stmt stmt, int nparams,
+    const char *const *params, const char *what)
+{
+	PGresult *res = db_exec(c->db, stmt, nparams, params);
+
+	if (res == NULL) {
+		ctx_unavailable(c);
+		return NULL;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ctx_internal(c, what, PQresultErrorMessage(res));
+		PQclear(res);
+		return NULL;
+	}
+	return res;
 }
 
 void

@@ -55,6 +55,13 @@ void app_handle(const struct route *route, const struct config *cfg,
 /* Handler helpers. */
 /* Parses the body as a JSON object; on failure answers and returns NULL. */
 struct json_object *ctx_body(struct ctx *c);
+/*
+ * Runs a statement that returns rows. Returns its result (the caller
+ * PQclear()s it), or NULL after answering: 503 when the database cannot be
+ * reached, 500 when the statement failed (what names it in the log).
+ */
+PGresult *ctx_rows(struct ctx *c, enum db_stmt stmt, int nparams,
+    const char *const *params, const char *what);
 /* Answers 503 with Retry-After: the database could not be reached. */
 void ctx_unavailable(struct ctx *c);
 /* Answers 500 without internals, and logs what happened. */

@@ -167,13 +167,11 @@ task_answer_missing(struct ctx *c)
 	const char *params[2] = { c->req->task_id, c->claims.subject };
 	PGresult *res;
 
-	res = db_exec(c->db, STMT_TASK_HELD_BY_OTHER, 2, params);
-	if (res == NULL) {
-		ctx_unavailable(c);
+	res = ctx_rows(c, STMT_TASK_HELD_BY_OTHER, 2, params, "task_held_by_other");
+	if (res == NULL)
 		return;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-		ctx_internal(c, "task_held_by_other", PQresultErrorMessage(res));
+	if (PQntuples(res) != 1)
+		ctx_internal(c, "task_held_by_other", "no row");
 	/* API.md: another subject's task is 403, and is left untouched. */
 	else if (PQgetvalue(res, 0, 0)[0] == 't')
 		response_error(c->res, 403, "Not authorized to access this task");
@@ -193,15 +191,14 @@ task_id_checked(struct ctx *c)
 }
 
 void
-task_answer_row(struct ctx *c, PGresult *res, const char *what)
+task_answer_row(struct ctx *c, enum db_stmt stmt, int nparams,
+    const char *const *params, const char *what)
 {
-	if (res == NULL) {
-		ctx_unavailable(c);
+	PGresult *res = ctx_rows(c, stmt, nparams, params, what);
+
+	if (res == NULL)
 		return;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		ctx_internal(c, what, PQresultErrorMessage(res));
-	else if (PQntuples(res) == 1)
+	if (PQntuples(res) == 1)
 		response_json(c->res, 200, task_json(res, 0));
 	else
 		task_answer_missing(c);

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <libpq-fe.h>
 
+#include "db.h"
+
 struct json_object;
 struct ctx;
 
@@ -57,10 +59,10 @@ void task_answer_missing(struct ctx *c);
 bool task_id_checked(struct ctx *c);
 
 /*
- * Answers the result of a statement scoped to the subject that returns the
- * task: 200 with the row, or 403/404 when it found none, or 503 when res is
- * NULL (the database is unreachable). Clears res.
+ * Runs a statement scoped to the subject that returns the task, and answers
+ * 200 with the row, 403/404 when it found none, or 503/500 when it failed.
  */
-void task_answer_row(struct ctx *c, PGresult *res, const char *what);
+void task_answer_row(struct ctx *c, enum db_stmt stmt, int nparams,
+    const char *const *params, const char *what);
 
 #endif

@@ -99,21 +99,13 @@ user_ensure(struct ctx *c)
 	char email[USER_EMAIL_BYTES];
 	const char *params[2] = { c->claims.subject, NULL };
 	PGresult *res;
-	int rc = 0;
 
 	if (c->claims.email[0] != '\0' &&
 	    user_email_normalize(c->claims.email, strlen(c->claims.email),
 	    email) == 0)
 		params[1] = email;
-	res = db_exec(c->db, STMT_USER_ENSURE, 2, params);
-	if (res == NULL) {
-		ctx_unavailable(c);
+	if ((res = ctx_rows(c, STMT_USER_ENSURE, 2, params, "ensure_user")) == NULL)
 		return -1;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ctx_internal(c, "ensure_user", PQresultErrorMessage(res));
-		rc = -1;
-	}
 	PQclear(res);
-	return rc;
+	return 0;
 }
