@@ -444,6 +444,24 @@ body_string(struct json_object *obj, const char *key, size_t min, size_t max,
 	return STR_OK;
 }
 
+static int
+is_ascii_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
+	    ch == '\f' || ch == '\v';
+}
+
+void
+ascii_trim(const char **s, size_t *len)
+{
+	while (*len > 0 && is_ascii_space(**s)) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && is_ascii_space((*s)[*len - 1]))
+		(*len)--;
+}
+
 const char *
 body_to_string(struct json_object *obj, size_t *len)
 {

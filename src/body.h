@@ -62,6 +62,12 @@ enum str_result {
 enum str_result body_string(struct json_object *obj, const char *key,
     size_t min, size_t max, const char **s, size_t *len);
 
+/*
+ * Narrows s[0..*len) past leading and trailing ASCII white space (space,
+ * tab, LF, CR, FF, VT): API.md trims titles and emails this way.
+ */
+void ascii_trim(const char **s, size_t *len);
+
 /* Serialises obj compactly, UTF-8 kept as is, "/" not escaped. */
 const char *body_to_string(struct json_object *obj, size_t *len);
 

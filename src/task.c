@@ -12,15 +12,6 @@
 #include "body.h"
 #include "task.h"
 
-static int is_ascii_space(char ch);
-
-static int
-is_ascii_space(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
-	    ch == '\f' || ch == '\v';
-}
-
 int
 task_input_read(struct json_object *body, enum task_mode mode,
     struct task_input *in, const char **detail)
@@ -41,12 +32,7 @@ task_input_read(struct json_object *body, enum task_mode mode,
 		}
 		break;
 	case STR_OK:
-		while (len > 0 && is_ascii_space(*s)) {
-			s++;
-			len--;
-		}
-		while (len > 0 && is_ascii_space(s[len - 1]))
-			len--;
+		ascii_trim(&s, &len);
 		(void)utf8_check(s, len, &count);
 		if (count < 1 || count > TASK_TITLE_MAX) {
 			*detail = "title must be 1 to 255 characters";

@@ -18,15 +18,7 @@ user_email_normalize(const char *in, size_t len, char out[USER_EMAIL_BYTES])
 {
 	size_t count, at = 0, ats = 0;
 
-	while (len > 0 && (*in == ' ' || *in == '\t' || *in == '\n' ||
-	    *in == '\r' || *in == '\f' || *in == '\v')) {
-		in++;
-		len--;
-	}
-	while (len > 0 && (in[len - 1] == ' ' || in[len - 1] == '\t' ||
-	    in[len - 1] == '\n' || in[len - 1] == '\r' || in[len - 1] == '\f' ||
-	    in[len - 1] == '\v'))
-		len--;
+	ascii_trim(&in, &len);
 	if (len == 0 || len >= USER_EMAIL_BYTES ||
 	    utf8_check(in, len, &count) != 0 || count > USER_EMAIL_MAX)
 		return -1;
