@@ -116,7 +116,10 @@ app_handle(const struct route *route, const struct config *cfg,
 	}
 	/* Responses carry user data and tokens: no cache may keep them. */
 	response_header(res, "Cache-Control", "no-store");
+	/* Row-level security sees the subject too, for this request only. */
+	db->subject = m->auth == AUTH_REQUIRED ? c.claims.subject : NULL;
 	m->handler(&c);
+	db->subject = NULL;
 }
 
 static void

@@ -1,7 +1,9 @@
 /*
  * db.c: one libpq connection a process, its prepared statements, and the
  * way back after the server restarts. Every statement that touches a task
- * names the subject in its WHERE clause: ownership is never checked in C.
+ * names the subject in its WHERE clause, and PostgreSQL's row-level
+ * security checks the same subject again (sql/002_row_level_security.sql):
+ * ownership is never checked in C.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +20,8 @@
 
 static const char *const stmt_sql[STMT_COUNT_] = {
 	[STMT_PING] = "SELECT 1",
+	/* Transaction-local: it ends with the statement it is sent with. */
+	[STMT_SET_SUBJECT] = "SELECT set_config('taskapi.subject', $1, true)",
 	[STMT_USER_INSERT] =
 	    "INSERT INTO users (id, email, password_hash) "
 	    "VALUES (gen_random_uuid()::text, $1, $2) RETURNING " USER_COLUMNS,
@@ -63,6 +67,9 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 };
 
 static int db_alive(PGconn *conn);
+static int db_prepare(struct db *db, enum db_stmt stmt, PGresult **failed);
+static PGresult *db_exec_as(struct db *db, const char *name, int nparams,
+    const char *const *params);
 static void db_notice(void *arg, const char *message);
 static int db_connect(struct db *db);
 static void db_drop(struct db *db);
@@ -153,42 +160,122 @@ db_ping(struct db *db)
 	return ok;
 }
 
+/*
+ * Prepares stmt on this connection unless it already is. Returns 0 when
+ * ready, -1 when the connection died (dropped), 1 when the server refused
+ * the statement (*failed holds its result: a bug, or an unmigrated schema).
+ */
+static int
+db_prepare(struct db *db, enum db_stmt stmt, PGresult **failed)
+{
+	char name[16];
+	PGresult *res;
+
+	if (db->prepared & (1UL << stmt))
+		return 0;
+	snprintf(name, sizeof(name), "s%d", (int)stmt);
+	res = PQprepare(db->conn, name, stmt_sql[stmt], 0, NULL);
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		if (PQstatus(db->conn) != CONNECTION_OK) {
+			PQclear(res);
+			db_drop(db);
+			return -1;
+		}
+		fprintf(stderr, "taskapi[%s]: prepare %s failed: %s",
+		    db->app_name, name, PQerrorMessage(db->conn));
+		*failed = res;
+		return 1;
+	}
+	PQclear(res);
+	db->prepared |= 1UL << stmt;
+	return 0;
+}
+
+/*
+ * Runs the subject setting and the statement in one pipeline: one write,
+ * one round trip, and one implicit transaction (it ends at the sync), so
+ * the transaction-local setting covers exactly this statement. Returns the
+ * statement's result, or the setting's failure; NULL if the connection
+ * failed (the caller drops it).
+ */
+static PGresult *
+db_exec_as(struct db *db, const char *name, int nparams,
+    const char *const *params)
+{
+	PGconn *conn = db->conn;
+	PGresult *res, *out = NULL;
+	char subject_name[16];
+	int synced = 0;
+
+	snprintf(subject_name, sizeof(subject_name), "s%d", (int)STMT_SET_SUBJECT);
+	if (!PQenterPipelineMode(conn))
+		return NULL;
+	if (!PQsendQueryPrepared(conn, subject_name, 1, &db->subject, NULL,
+	    NULL, 0) ||
+	    !PQsendQueryPrepared(conn, name, nparams, params, NULL, NULL, 0) ||
+	    !PQpipelineSync(conn))
+		return NULL;
+	/*
+	 * Results arrive in order: the setting's, then the statement's (or
+	 * PIPELINE_ABORTED when the setting failed), each followed by NULL,
+	 * then the sync. Keep the first failure, else the statement's result.
+	 */
+	while (!synced) {
+		if ((res = PQgetResult(conn)) == NULL) {
+			if (PQstatus(conn) != CONNECTION_OK)
+				break;
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC)
+			synced = 1;
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC ||
+		    PQresultStatus(res) == PGRES_PIPELINE_ABORTED ||
+		    (out != NULL && PQresultStatus(out) == PGRES_FATAL_ERROR)) {
+			PQclear(res);
+			continue;
+		}
+		/* The setting's row is of no interest: the last result that
+		 * is not after a failure is the statement's. */
+		PQclear(out);
+		out = res;
+		if (PQstatus(conn) != CONNECTION_OK)
+			break;
+	}
+	if (!synced || !PQexitPipelineMode(conn)) {
+		PQclear(out);
+		return NULL;
+	}
+	return out;
+}
+
 PGresult *
 db_exec(struct db *db, enum db_stmt stmt, int nparams,
     const char *const *params)
 {
 	char name[16];
-	PGresult *res;
+	PGresult *res = NULL;
+	int rc;
 
 	if (db_connect(db) != 0)
 		return NULL;
+	if ((rc = db_prepare(db, stmt, &res)) != 0)
+		return rc < 0 ? NULL : res;
+	if (db->subject != NULL &&
+	    (rc = db_prepare(db, STMT_SET_SUBJECT, &res)) != 0)
+		return rc < 0 ? NULL : res;
 	snprintf(name, sizeof(name), "s%d", (int)stmt);
-	if (!(db->prepared & (1UL << stmt))) {
-		res = PQprepare(db->conn, name, stmt_sql[stmt], 0, NULL);
-		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-			if (PQstatus(db->conn) != CONNECTION_OK) {
-				PQclear(res);
-				db_drop(db);
-				return NULL;
-			}
-			/* A statement that cannot be prepared is a bug or a schema
-			 * that was not migrated: say so, and answer 500. */
-			fprintf(stderr, "taskapi[%s]: prepare %s failed: %s",
-			    db->app_name, name, PQerrorMessage(db->conn));
-			return res;
-		}
-		PQclear(res);
-		db->prepared |= 1UL << stmt;
-	}
-	res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
-	if (PQstatus(db->conn) != CONNECTION_OK) {
+	if (db->subject != NULL)
+		res = db_exec_as(db, name, nparams, params);
+	else
+		res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+	if (res == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		/* The server went away: this request gets 503, the next one
 		 * connects again and prepares afresh. */
 		PQclear(res);
 		db_drop(db);
 		return NULL;
 	}
-	if (res != NULL && PQresultStatus(res) == PGRES_FATAL_ERROR) {
+	if (PQresultStatus(res) == PGRES_FATAL_ERROR) {
 		const char *state = db_sqlstate(res);
 
 		/* 57P01 admin shutdown and class 08 connection errors leave a

@@ -2,7 +2,9 @@
  * db.h: the one PostgreSQL connection a route program keeps, on libpq.
  * Statements are prepared once per connection, on first use, so a program
  * prepares only what it runs. A dead connection is dropped and the request
- * is answered 503; the next request connects again.
+ * is answered 503; the next request connects again. While a request has a
+ * subject, every statement runs with that subject set for its transaction,
+ * which is what the row-level security policy on tasks reads.
  */
 #ifndef TASKAPI_DB_H
 #define TASKAPI_DB_H
@@ -11,6 +13,7 @@
 
 enum db_stmt {
 	STMT_PING,
+	STMT_SET_SUBJECT,
 	STMT_USER_INSERT,
 	STMT_USER_BY_EMAIL,
 	STMT_USER_BY_ID,
@@ -32,6 +35,12 @@ struct db {
 	const char *conninfo;
 	const char *app_name;
 	unsigned long prepared;		/* bit i: statement i is prepared */
+	/*
+	 * The authenticated subject of the request being served, or NULL.
+	 * Set by app_handle after the token is verified, cleared after the
+	 * handler: statements then see only that subject's tasks.
+	 */
+	const char *subject;
 };
 
 /* SQLSTATEs we answer differently from a plain failure. */

@@ -1,0 +1,8 @@
+-- What the programs' role may do, applied by sql/migrate after every run
+-- (so it is idempotent, and covers objects a later migration adds).
+-- The role reads and writes rows; it owns nothing and can create nothing,
+-- and the policy of 002_row_level_security binds it.
+GRANT USAGE ON SCHEMA public TO :"app_role";
+-- Register inserts a user, login reads one; nobody updates or deletes one.
+GRANT SELECT, INSERT ON users TO :"app_role";
+GRANT SELECT, INSERT, UPDATE, DELETE ON tasks TO :"app_role";
