@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
@@ -44,14 +45,69 @@ base_url(void)
 	return u;
 }
 
+/*
+ * Each test process is its own client, with its own loopback address
+ * (all of 127.0.0.0/8 reaches nginx on Linux): the rate limit of register
+ * and login is per client address, as it is for real clients.
+ */
+static char client_addr[32];
+
+const char *
+http_client_address(void)
+{
+	if (client_addr[0] == '\0')
+		http_new_client();
+	return client_addr;
+}
+
+void
+http_new_client(void)
+{
+	unsigned seed = (unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL);
+	static unsigned n;
+
+	seed ^= ++n * 40503u;
+	snprintf(client_addr, sizeof(client_addr), "127.%u.%u.%u",
+	    1 + seed % 254, (seed >> 8) % 256, 1 + (seed >> 16) % 254);
+}
+
+int http_retry_429 = 1;
+
+static struct http_res *http_once(const char *method, const char *path,
+    const char *const *headers, const char *body, size_t body_len);
+
+/*
+ * API.md: a 429 says when to come back (Retry-After). The suite does as a
+ * well-behaved client would, unless a test turns it off to see the 429.
+ */
 struct http_res *
 http_req(const char *method, const char *path, const char *const *headers,
+    const char *body, size_t body_len)
+{
+	struct http_res *r;
+	const char *after;
+
+	for (int tries = 0;; tries++) {
+		r = http_once(method, path, headers, body, body_len);
+		if (r->status != 429 || !http_retry_429 || tries == 30)
+			return r;
+		after = http_header(r, "Retry-After");
+		cr_assert_not_null(after, "429 without Retry-After");
+		fprintf(stderr, "helpers: 429 from %s for %s, retrying after %s s\n",
+		    path, client_addr, after);
+		sleep((unsigned)atoi(after));
+		http_free(r);
+	}
+}
+
+static struct http_res *
+http_once(const char *method, const char *path, const char *const *headers,
     const char *body, size_t body_len)
 {
 	struct http_res *r = calloc(1, sizeof(*r));
 	struct buf hb = { NULL, 0 }, bb = { NULL, 0 };
 	struct curl_slist *hl = NULL;
-	char url[8192];
+	char url[8192], iface[48];
 	CURLcode rc;
 	CURL *c;
 
@@ -63,6 +119,8 @@ http_req(const char *method, const char *path, const char *const *headers,
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	snprintf(iface, sizeof(iface), "host!%s", http_client_address());
+	curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hb);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);

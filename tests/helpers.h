@@ -27,6 +27,16 @@ struct http_res {
  */
 struct http_res *http_req(const char *method, const char *path,
     const char *const *headers, const char *body, size_t body_len);
+/*
+ * Requests come from this process's own loopback address (127.x.y.z), so
+ * each test is its own client for the per-address rate limit; a 429 is
+ * retried after its Retry-After unless http_retry_429 is 0.
+ */
+const char *http_client_address(void);
+/* Switches to another client address for the following requests. */
+void http_new_client(void);
+extern int http_retry_429;
+
 /* The same with a bearer token (NULL: no Authorization) and JSON body. */
 struct http_res *http_json(const char *method, const char *path,
     const char *token, const char *json_body);

@@ -1,0 +1,97 @@
+/*
+ * Integration: secrets and tokens never reach a log. tests/run runs this
+ * suite alone, after every other test, so it reads the logs of a whole run:
+ * nginx's access and error logs, every route program's log, PostgreSQL's
+ * log and the stack's own output. None may hold the signing secrets, a
+ * token (every JWT starts with "eyJ", the base64 of '{"'), or a bearer
+ * credential.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+
+/* A whole file, NUL-terminated (free()); NULL if it cannot be read. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, got;
+
+	if (f == NULL)
+		return NULL;
+	do {
+		if (n + 65536 + 1 > cap) {
+			cap = (n + 65536 + 1) * 2;
+			buf = realloc(buf, cap);
+			cr_assert_not_null(buf);
+		}
+		got = fread(buf + n, 1, 65536, f);
+		n += got;
+	} while (got > 0);
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* Whether needle occurs in the first len bytes of hay (which may hold NULs). */
+static int
+contains(const char *hay, size_t len, const char *needle)
+{
+	return memmem(hay, len, needle, strlen(needle)) != NULL;
+}
+
+static void
+scan(const char *path, size_t *bytes, int *files)
+{
+	const char *secrets[] = { getenv("JWT_SECRET"),
+	    getenv("JWT_SECRET_PREVIOUS") };
+	size_t len;
+	char *text = slurp(path, &len);
+
+	cr_assert_not_null(text, "cannot read %s", path);
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		cr_assert(secrets[i] != NULL && strlen(secrets[i]) >= 32);
+		cr_expect(!contains(text, len, secrets[i]),
+		    "%s holds a signing secret", path);
+	}
+	cr_expect(!contains(text, len, "eyJ"), "%s holds a token", path);
+	cr_expect(!contains(text, len, "Bearer "), "%s holds a credential", path);
+	*bytes += len;
+	(*files)++;
+	free(text);
+}
+
+Test(logs, hold_no_secret_and_no_token)
+{
+	const char *run = getenv("TASKAPI_TEST_RUN_DIR");
+	char dir[4096], path[8192];
+	size_t bytes = 0;
+	int files = 0;
+	struct dirent *e;
+	DIR *d;
+
+	cr_assert(run != NULL, "TASKAPI_TEST_RUN_DIR is not set: run make test");
+	snprintf(dir, sizeof(dir), "%s/log", run);
+	cr_assert((d = opendir(dir)) != NULL, "no log folder %s", dir);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		scan(path, &bytes, &files);
+	}
+	closedir(d);
+	snprintf(path, sizeof(path), "%s/stack.log", run);
+	scan(path, &bytes, &files);
+	fprintf(stderr, "logs: scanned %d files, %zu bytes\n", files, bytes);
+	/* The run happened: nginx logged the suite's requests, and every
+	 * route program and PostgreSQL have a log. */
+	cr_expect_geq(files, 10, "only %d log files", files);
+	cr_expect_gt(bytes, 20000, "only %zu bytes of logs", bytes);
+}
