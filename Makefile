@@ -1,7 +1,8 @@
 # Task API: FastCGI programs in C behind nginx, on PostgreSQL.
 #   make run    install what is missing, build, start everything on 127.0.0.1:8080
 #   make stop   stop what make run started
-#   make test   build and run the whole suite (plain, then under ASan+UBSan)
+#   make test   build and run the whole suite (plain, under valgrind, then
+#               under ASan+UBSan)
 
 PORT     ?= 8080
 WORKERS  ?= 2
@@ -81,11 +82,13 @@ stop:
 migrate:
 	sql/migrate
 
-# The whole suite, twice: as built for production, then under ASan+UBSan
-# (programs and tests alike). The last line is Criterion's summary.
+# The whole suite, three times: as built for production, with every worker
+# under valgrind's memcheck, then under ASan+UBSan (programs and tests
+# alike). The last line is Criterion's summary.
 test: deps
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	@tests/run $(BUILD)
+	@tests/run --valgrind $(BUILD)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all \
 	    $(BUILD)/asan/tests/taskapi-tests
 	@tests/run $(BUILD)/asan
