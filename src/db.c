@@ -72,6 +72,7 @@ static PGresult *db_exec_as(struct db *db, const char *name, int nparams,
     const char *const *params);
 static void db_notice(void *arg, const char *message);
 static int db_connect(struct db *db);
+static void db_check_role(struct db *db);
 static void db_drop(struct db *db);
 
 void
@@ -138,7 +139,35 @@ db_connect(struct db *db)
 		return -1;
 	}
 	PQsetNoticeProcessor(db->conn, db_notice, db);
+	if (!db->role_checked)
+		db_check_role(db);
 	return 0;
+}
+
+/*
+ * Says once, in the log, when the programs connect as a role that the
+ * row-level security policy does not bind (the table's owner, a superuser,
+ * BYPASSRLS): ownership then rests on the WHERE clauses alone. One query,
+ * on the first connection of a process only.
+ */
+static void
+db_check_role(struct db *db)
+{
+	PGresult *res = PQexec(db->conn,
+	    "SELECT r.rolname, r.rolsuper OR r.rolbypassrls OR c.relowner = r.oid "
+	    "FROM pg_roles r, pg_class c "
+	    "WHERE r.rolname = current_user AND c.oid = 'tasks'::regclass");
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		db->role_checked = 1;
+		if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
+			fprintf(stderr, "taskapi[%s]: warning: role %s is not bound "
+			    "by row-level security (it owns tasks, is a superuser "
+			    "or has BYPASSRLS); connect as the programs' role "
+			    "(README: Database roles)\n", db->app_name,
+			    PQgetvalue(res, 0, 0));
+	}
+	PQclear(res);
 }
 
 /* Server notices (a shutdown's goodbye, say) go to the log, named. */

@@ -35,6 +35,7 @@ struct db {
 	const char *conninfo;
 	const char *app_name;
 	unsigned long prepared;		/* bit i: statement i is prepared */
+	int role_checked;		/* db_check_role has run */
 	/*
 	 * The authenticated subject of the request being served, or NULL.
 	 * Set by app_handle after the token is verified, cleared after the
