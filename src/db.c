@@ -73,6 +73,7 @@ static PGresult *db_exec_as(struct db *db, const char *name, int nparams,
 static void db_notice(void *arg, const char *message);
 static int db_connect(struct db *db);
 static void db_check_role(struct db *db);
+static int db_gone(const PGresult *res);
 static void db_drop(struct db *db);
 
 void
@@ -205,7 +206,7 @@ db_prepare(struct db *db, enum db_stmt stmt, PGresult **failed)
 	snprintf(name, sizeof(name), "s%d", (int)stmt);
 	res = PQprepare(db->conn, name, stmt_sql[stmt], 0, NULL);
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		if (PQstatus(db->conn) != CONNECTION_OK) {
+		if (PQstatus(db->conn) != CONNECTION_OK || db_gone(res)) {
 			PQclear(res);
 			db_drop(db);
 			return -1;
@@ -304,18 +305,28 @@ db_exec(struct db *db, enum db_stmt stmt, int nparams,
 		db_drop(db);
 		return NULL;
 	}
-	if (PQresultStatus(res) == PGRES_FATAL_ERROR) {
-		const char *state = db_sqlstate(res);
-
-		/* 57P01 admin shutdown and class 08 connection errors leave a
-		 * connection that only looks alive. */
-		if (strcmp(state, "57P01") == 0 || strncmp(state, "08", 2) == 0) {
-			PQclear(res);
-			db_drop(db);
-			return NULL;
-		}
+	if (db_gone(res)) {
+		PQclear(res);
+		db_drop(db);
+		return NULL;
 	}
 	return res;
+}
+
+/*
+ * Whether a failed result means the server is going or gone: 57P01 (admin
+ * shutdown) and class 08 (connection exception) leave a connection that
+ * only looks alive.
+ */
+static int
+db_gone(const PGresult *res)
+{
+	const char *state;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_FATAL_ERROR)
+		return 0;
+	state = db_sqlstate(res);
+	return strcmp(state, "57P01") == 0 || strncmp(state, "08", 2) == 0;
 }
 
 const char *
