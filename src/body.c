@@ -112,13 +112,17 @@ utf8_check(const char *s, size_t len, size_t *count)
 /*
  * A strict RFC 8259 syntax check, run before json-c builds the object:
  * json-c, even in strict mode, accepts single-quoted keys, NaN, Infinity,
- * "1." and raw control characters, and turns a lone surrogate escape into
- * U+FFFD, which would hide it. Recursive descent, at most depth_max deep.
+ * "1." and raw control characters, turns a lone surrogate escape into
+ * U+FFFD, which would hide it, and cuts a member name at an escaped U+0000,
+ * so "title\u0000x" would be read as "title". Recursive descent, at most
+ * depth_max deep.
  */
 struct scan {
 	const char *p, *end;
 	int depth, depth_max;
 	int lone_surrogate;
+	int string_nul;		/* the string just scanned escapes U+0000 */
+	int nul_name;		/* a member name escapes U+0000 */
 	int too_deep;
 	const char *key, *key_end;	/* the top-level member being scanned */
 	const char *lone_key, *lone_key_end;	/* where the first lone surrogate was */
@@ -172,6 +176,7 @@ scan_string(struct scan *sc)
 	unsigned cp, lo;
 
 	sc->p++;	/* the opening quote */
+	sc->string_nul = 0;
 	while (sc->p < sc->end) {
 		unsigned char ch = (unsigned char)*sc->p++;
 
@@ -188,7 +193,9 @@ scan_string(struct scan *sc)
 			continue;
 		if (ch != 'u' || scan_hex4(sc, &cp) != 0)
 			return -1;
-		if (cp >= 0xDC00 && cp <= 0xDFFF)
+		if (cp == 0)
+			sc->string_nul = 1;
+		else if (cp >= 0xDC00 && cp <= 0xDFFF)
 			scan_lone(sc);
 		else if (cp >= 0xD800 && cp <= 0xDBFF) {
 			if (sc->end - sc->p >= 6 && sc->p[0] == '\\' &&
@@ -279,6 +286,8 @@ scan_container(struct scan *sc, char close)
 				sc->key = sc->key_end = NULL;
 			if (scan_string(sc) != 0)
 				return -1;
+			if (sc->string_nul)
+				sc->nul_name = 1;
 			if (sc->depth == 1) {
 				sc->key = key;
 				sc->key_end = sc->p - 1;
@@ -324,8 +333,13 @@ int
 json_syntax_check(const char *s, size_t len, int depth_max, char *field,
     size_t fieldlen)
 {
-	struct scan sc = { s, s + len, 0, depth_max, 0, 0, NULL, NULL, NULL, NULL };
+	struct scan sc;
 	size_t n;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.p = s;
+	sc.end = s + len;
+	sc.depth_max = depth_max;
 
 	if (field != NULL && fieldlen > 0)
 		field[0] = '\0';
@@ -334,6 +348,8 @@ json_syntax_check(const char *s, size_t len, int depth_max, char *field,
 	scan_ws(&sc);
 	if (sc.p != sc.end)
 		return JSON_INVALID;
+	if (sc.nul_name)
+		return JSON_NUL_NAME;
 	if (!sc.lone_surrogate)
 		return JSON_OK;
 	/* Name the member only when its key is plain: a key is client text. */
@@ -386,8 +402,14 @@ body_parse_object(const struct request *req, struct json_object **out,
 	case JSON_OK:
 		break;
 	case JSON_TOO_DEEP:
-		*detail = "JSON body is nested too deeply";
+		/* API.md has one 400 for bodies: JSON nested deeper than we
+		 * parse is JSON that does not parse (and 100,000 "[" is not
+		 * even well-formed). */
 		return 400;
+	case JSON_NUL_NAME:
+		/* API.md: a string containing U+0000 is 422; a name is one. */
+		*detail = "Field names must not contain U+0000";
+		return 422;
 	case JSON_LONE_SURROGATE:
 		/* API.md: 422 names the field. One process serves one request at
 		 * a time, so a static buffer is enough. */

@@ -10,7 +10,10 @@
 struct json_object;
 struct request;
 
-/* Nesting beyond this is refused as invalid JSON: our bodies are flat. */
+/*
+ * Nesting beyond this is refused as invalid JSON (400 "Invalid JSON body",
+ * as for JSON that does not parse): our bodies are flat.
+ */
 #define BODY_JSON_DEPTH_MAX 32
 
 /*
@@ -25,6 +28,7 @@ enum json_check {
 	JSON_OK = 0,
 	JSON_INVALID,		/* not RFC 8259 JSON: 400 */
 	JSON_TOO_DEEP,		/* nested past the limit: 400 */
+	JSON_NUL_NAME,		/* valid, but a member name escapes U+0000: 422 */
 	JSON_LONE_SURROGATE,	/* valid, but a string escapes a lone surrogate: 422 */
 };
 

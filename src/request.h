@@ -47,8 +47,10 @@ void request_free(struct request *r);
 /*
  * Query strings. query_get finds key (compared after percent-decoding) and
  * copies its decoded value into out. Returns how many times the key occurs
- * (0, 1, more), or -1 when a value or key is malformed (bad %-escape, a
- * decoded NUL, or a value that does not fit out).
+ * (0, 1, more), or -1 when the value of its first occurrence is malformed
+ * (bad %-escape, a decoded NUL, or a value that does not fit out). A name
+ * that does not decode, or decodes to another one, is not key: it is
+ * skipped, like any unknown parameter (API.md: those are ignored).
  */
 int query_get(const char *query, const char *key, char *out, size_t outlen);
 
