@@ -500,16 +500,29 @@ route_workers(pid_t parent, pid_t *out, int max)
 static int
 runs_program(pid_t pid, const char *program)
 {
-	char path[64], exe[1024];
+	char path[64], cmd[4096];
 	const char *base;
-	ssize_t n;
+	size_t n;
+	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
-	if ((n = readlink(path, exe, sizeof(exe) - 1)) < 0)
+	/*
+	 * The command line, not the executable: under tests/run --valgrind a
+	 * worker is valgrind running the program, which is then one of the
+	 * arguments. Any argument whose last path element is program counts.
+	 */
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	if ((f = fopen(path, "rb")) == NULL)
 		return 0;
-	exe[n] = '\0';
-	base = strrchr(exe, '/');
-	return base != NULL && strcmp(base + 1, program) == 0;
+	n = fread(cmd, 1, sizeof(cmd) - 1, f);
+	fclose(f);
+	cmd[n] = '\0';
+	for (size_t i = 0; i < n; i += strlen(cmd + i) + 1) {
+		base = strrchr(cmd + i, '/');
+		base = base != NULL ? base + 1 : cmd + i;
+		if (strcmp(base, program) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /*
