@@ -112,8 +112,10 @@ utf8_check(const char *s, size_t len, size_t *count)
 /*
  * A strict RFC 8259 syntax check, run before json-c builds the object:
  * json-c, even in strict mode, accepts single-quoted keys, NaN, Infinity,
- * "1." and raw control characters, and turns a lone surrogate escape into
- * U+FFFD, which would hide it. Recursive descent, at most depth_max deep.
+ * "1." and raw control characters, turns a lone surrogate escape into
+ * U+FFFD, which would hide it, and keeps member names as C strings, which
+ * would cut "title\u0000x" down to "title". Recursive descent, at most
+ * depth_max deep.
  */
 struct scan {
 	const char *p, *end;
@@ -122,6 +124,8 @@ struct scan {
 	int too_deep;
 	const char *key, *key_end;	/* the top-level member being scanned */
 	const char *lone_key, *lone_key_end;	/* where the first lone surrogate was */
+	int in_key;		/* the string being scanned is a member name */
+	int key_nul;		/* a member name escapes U+0000 */
 };
 
 static void
@@ -188,6 +192,8 @@ scan_string(struct scan *sc)
 			continue;
 		if (ch != 'u' || scan_hex4(sc, &cp) != 0)
 			return -1;
+		if (cp == 0 && sc->in_key)
+			sc->key_nul = 1;
 		if (cp >= 0xDC00 && cp <= 0xDFFF)
 			scan_lone(sc);
 		else if (cp >= 0xD800 && cp <= 0xDBFF) {
@@ -277,8 +283,10 @@ scan_container(struct scan *sc, char close)
 				return -1;
 			if (sc->depth == 1)
 				sc->key = sc->key_end = NULL;
+			sc->in_key = 1;
 			if (scan_string(sc) != 0)
 				return -1;
+			sc->in_key = 0;
 			if (sc->depth == 1) {
 				sc->key = key;
 				sc->key_end = sc->p - 1;
@@ -324,7 +332,8 @@ int
 json_syntax_check(const char *s, size_t len, int depth_max, char *field,
     size_t fieldlen)
 {
-	struct scan sc = { s, s + len, 0, depth_max, 0, 0, NULL, NULL, NULL, NULL };
+	struct scan sc = { s, s + len, 0, depth_max, 0, 0, NULL, NULL, NULL, NULL,
+	    0, 0 };
 	size_t n;
 
 	if (field != NULL && fieldlen > 0)
@@ -335,7 +344,7 @@ json_syntax_check(const char *s, size_t len, int depth_max, char *field,
 	if (sc.p != sc.end)
 		return JSON_INVALID;
 	if (!sc.lone_surrogate)
-		return JSON_OK;
+		return sc.key_nul ? JSON_KEY_NUL : JSON_OK;
 	/* Name the member only when its key is plain: a key is client text. */
 	n = sc.lone_key != NULL ? (size_t)(sc.lone_key_end - sc.lone_key) : 0;
 	if (field != NULL && n > 0 && n < fieldlen) {
@@ -397,6 +406,9 @@ body_parse_object(const struct request *req, struct json_object **out,
 			*detail = message;
 		} else
 			*detail = "Strings must not contain lone surrogates";
+		return 422;
+	case JSON_KEY_NUL:
+		*detail = "Member names must not contain U+0000";
 		return 422;
 	default:
 		return 400;

@@ -26,6 +26,7 @@ enum json_check {
 	JSON_INVALID,		/* not RFC 8259 JSON: 400 */
 	JSON_TOO_DEEP,		/* nested past the limit: 400 */
 	JSON_LONE_SURROGATE,	/* valid, but a string escapes a lone surrogate: 422 */
+	JSON_KEY_NUL,		/* valid, but a member name escapes U+0000: 422 */
 };
 
 /*

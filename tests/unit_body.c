@@ -267,6 +267,32 @@ Test(body, lone_surrogates_are_422)
 	}
 }
 
+/*
+ * API.md: a string with U+0000 is 422, and a member name is a string.
+ * json-c keeps names as C strings, so {"title\u0000x": ...} would become
+ * a title. Found by tests/fuzz/fuzz_body.
+ */
+Test(body, nul_in_a_member_name_is_422)
+{
+	struct json_object *o;
+	const char *d;
+	const char *bodies[] = { "{\"title\\u0000x\":\"t\"}",
+	    "{\"\\u0000\":1,\"title\":\"t\"}",
+	    "{\"title\":\"t\",\"a\":[{\"b\\u0000\":1}]}" };
+
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		o = NULL;
+		cr_assert_eq(parse_body("application/json", bodies[i], &o, &d),
+		    422, "%s", bodies[i]);
+		cr_assert_null(o);
+		cr_assert_str_eq(d, "Member names must not contain U+0000");
+	}
+	/* In a value it is the field's rule that answers (body_string). */
+	cr_assert_eq(parse_body("application/json", "{\"t\":\"\\u0000\"}", &o,
+	    &d), 0);
+	json_object_put(o);
+}
+
 Test(body, deep_nesting_is_refused_not_crashed)
 {
 	size_t n = 100000;
