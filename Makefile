@@ -84,6 +84,7 @@ migrate:
 # The whole suite, twice: as built for production, then under ASan+UBSan
 # (programs and tests alike). The last line is Criterion's summary.
 test: deps
+	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	@tests/run $(BUILD)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all \
@@ -92,3 +93,5 @@ test: deps
 
 clean:
 	rm -rf $(BUILD)
+
+include tests/fuzz/fuzz.mk
