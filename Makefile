@@ -86,6 +86,7 @@ migrate:
 # under valgrind's memcheck, then under ASan+UBSan (programs and tests
 # alike). The last line is Criterion's summary.
 test: deps
+	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	@tests/run $(BUILD)
 	@tests/run --valgrind $(BUILD)
@@ -95,3 +96,5 @@ test: deps
 
 clean:
 	rm -rf $(BUILD)
+
+include tests/fuzz/fuzz.mk

@@ -363,6 +363,7 @@ Test(tasks_create, refuses_nul_and_lone_surrogates)
 		"{\"title\":\"x\\udc00y\"}", "{\"title\":\"\\ud83dx\"}",
 		"{\"title\":\"t\",\"description\":\"a\\u0000\"}",
 		"{\"title\":\"t\",\"description\":\"\\ud800\"}",
+		"{\"title\\u0000x\":\"t\"}",
 	};
 	char subject[37];
 	char *token = new_subject(subject);

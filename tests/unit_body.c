@@ -294,8 +294,11 @@ Test(body, nul_in_a_member_name_is_422)
 {
 	struct json_object *o;
 	const char *d;
-	/* json-c would cut each name at U+0000 and read "title". */
+	/* json-c would cut each name at U+0000 and read "title" (found by
+	 * tests/fuzz/fuzz_body and by the hostile input tests). */
 	const char *named[] = { "{\"title\\u0000\":\"x\"}",
+	    "{\"\\u0000\":1,\"title\":\"t\"}",
+	    "{\"title\":\"t\",\"a\":[{\"b\\u0000\":1}]}",
 	    "{\"title\\u0000x\":\"shadow\"}",
 	    "{\"title\":\"real\",\"title\\u0000\":\"shadow\"}",
 	    "{\"title\":\"t\",\"o\":{\"a\\u0000\":1}}" };
