@@ -1,8 +1,9 @@
 # Task API: FastCGI programs in C behind nginx, on PostgreSQL.
 #   make run    install what is missing, build, start everything on 127.0.0.1:8080
 #   make stop   stop what make run started
-#   make test   build and run the whole suite (plain, under valgrind, then
-#               under ASan+UBSan)
+#   make test   build and run the whole suite: a short fuzz run, then the
+#               suite plain, under valgrind, and under ASan+UBSan
+#   make fuzz   run every fuzz target for FUZZ_SECONDS (60) each
 
 PORT     ?= 8080
 WORKERS  ?= 2
