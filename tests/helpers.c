@@ -445,3 +445,18 @@ stack_output(const char *what, char *out, size_t outlen)
 	out[n] = '\0';
 	return pclose(p);
 }
+
+char *
+str_repeat(const char *prefix, const char *unit, size_t n, const char *suffix)
+{
+	size_t pl = strlen(prefix), ul = strlen(unit), sl = strlen(suffix);
+	char *s = malloc(pl + ul * n + sl + 1), *p = s;
+
+	cr_assert_not_null(s);
+	memcpy(p, prefix, pl);
+	p += pl;
+	for (size_t i = 0; i < n; i++, p += ul)
+		memcpy(p, unit, ul);
+	memcpy(p, suffix, sl + 1);
+	return s;
+}

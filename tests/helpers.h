@@ -88,4 +88,8 @@ int stack_command(const char *what);
 /* The same, with its output (stdout and stderr) in out. */
 int stack_output(const char *what, char *out, size_t outlen);
 
+/* unit repeated n times, between prefix and suffix; returns a string to free(). */
+char *str_repeat(const char *prefix, const char *unit, size_t n,
+    const char *suffix);
+
 #endif

@@ -77,21 +77,6 @@ send_json(const char *method, const char *path, const char *token,
 	return http_req(method, path, h, body, len);
 }
 
-/* unit repeated n times, between prefix and suffix; free(). */
-static char *
-build(const char *prefix, const char *unit, size_t n, const char *suffix)
-{
-	size_t pl = strlen(prefix), ul = strlen(unit), sl = strlen(suffix);
-	char *s = malloc(pl + ul * n + sl + 1), *p = s;
-
-	cr_assert_not_null(s);
-	memcpy(p, prefix, pl);
-	p += pl;
-	for (size_t i = 0; i < n; i++, p += ul)
-		memcpy(p, unit, ul);
-	memcpy(p, suffix, sl + 1);
-	return s;
-}
 
 /* A printable label for a body that may hold any bytes. */
 static const char *
@@ -524,11 +509,11 @@ Test(hostile_input, deeply_nested_100000_brackets)
 	 * 100,000 "[" are over 64 KiB: nginx refuses them by size first
 	 * (API.md: a body over 64 KiB is 413), before any parser.
 	 */
-	deep = build("", "[", 100000, "");
+	deep = str_repeat("", "[", 100000, "");
 	refused_everywhere(token, id, "original", deep, 100000, 413, TOO_LARGE);
 	free(deep);
 	/* The deepest body that gets through: 64 KiB of "[" to the parser. */
-	deep = build("", "[", BODY_MAX, "");
+	deep = str_repeat("", "[", BODY_MAX, "");
 	refused_everywhere(token, id, "original", deep, BODY_MAX, 400,
 	    INVALID_JSON);
 	/* Well-formed, but nested 32,768 deep. */
@@ -536,22 +521,22 @@ Test(hostile_input, deeply_nested_100000_brackets)
 	refused_everywhere(token, id, "original", deep, BODY_MAX, 400,
 	    INVALID_JSON);
 	free(deep);
-	deep = build("", "{\"a\":", BODY_MAX / 5, "");
+	deep = str_repeat("", "{\"a\":", BODY_MAX / 5, "");
 	refused_everywhere(token, id, "original", deep, strlen(deep), 400,
 	    INVALID_JSON);
 	free(deep);
 
 	/* The limit itself: 32 levels are read, 33 are not. */
-	deep = build("{\"title\":\"deep\",\"x\":", "[", 31, "");
-	body = build(deep, "]", 31, "}");
+	deep = str_repeat("{\"title\":\"deep\",\"x\":", "[", 31, "");
+	body = str_repeat(deep, "]", 31, "}");
 	r = send_json("POST", "/api/tasks", token, body, strlen(body));
 	cr_assert_eq(r->status, 201, "32 levels: %ld %s", r->status, r->body);
 	answer_is_clean(r, "32 levels");
 	http_free(r);
 	free(body);
 	free(deep);
-	deep = build("{\"title\":\"deep\",\"x\":", "[", 32, "");
-	body = build(deep, "]", 32, "}");
+	deep = str_repeat("{\"title\":\"deep\",\"x\":", "[", 32, "");
+	body = str_repeat(deep, "]", 32, "}");
 	refused_everywhere(token, id, "original", body, strlen(body), 400,
 	    INVALID_JSON);
 	free(body);
@@ -661,7 +646,7 @@ body_of(size_t len)
 {
 	static const char pre[] = "{\"title\":\"x\",\"pad\":\"", post[] = "\"}";
 
-	return build(pre, "p", len - (sizeof(pre) - 1) - (sizeof(post) - 1), post);
+	return str_repeat(pre, "p", len - (sizeof(pre) - 1) - (sizeof(post) - 1), post);
 }
 
 Test(hostile_input, body_of_64_kib_plus_1_with_content_length)
@@ -1046,7 +1031,7 @@ Test(hostile_input, emoji_stored_byte_for_byte)
 	same_bytes(r->json, "description", "\xF0\x9F\x91\x8D", 4, "escaped");
 	http_free(r);
 	/* 255 four-byte characters are a title of 255 characters (API.md). */
-	title = build("", "\xF0\x9F\x98\x80", 255, "");
+	title = str_repeat("", "\xF0\x9F\x98\x80", 255, "");
 	round_trip(token, title, "255 emoji");
 	free(title);
 	cr_assert_eq(task_count(token), (long)NELEM(strings) + 2);
@@ -1059,7 +1044,7 @@ Test(hostile_input, uri_of_70_kb_and_a_header_of_100_kb)
 {
 	char subject[37];
 	char *token = new_subject(subject);
-	char *pad = build("", "a", 100 * 1024, ""), *req;
+	char *pad = str_repeat("", "a", 100 * 1024, ""), *req;
 	struct raw_reply reply;
 	struct http_res *r;
 	size_t pos = 0;

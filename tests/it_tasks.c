@@ -27,21 +27,6 @@ new_subject(char subject[37])
 	return token_for(subject);
 }
 
-/* unit repeated n times, between prefix and suffix; free(). */
-static char *
-build(const char *prefix, const char *unit, size_t n, const char *suffix)
-{
-	size_t pl = strlen(prefix), ul = strlen(unit), sl = strlen(suffix);
-	char *s = malloc(pl + ul * n + sl + 1), *p = s;
-
-	cr_assert_not_null(s);
-	memcpy(p, prefix, pl);
-	p += pl;
-	for (size_t i = 0; i < n; i++, p += ul)
-		memcpy(p, unit, ul);
-	memcpy(p, suffix, sl + 1);
-	return s;
-}
 
 /* "/api/tasks/<id><suffix>", in one of four rotating buffers. */
 static const char *
@@ -263,12 +248,12 @@ Test(tasks_create, title_length_in_code_points)
 {
 	char subject[37];
 	char *token = new_subject(subject);
-	char *ok = build("{\"title\":\"", "a", 255, "\"}");
-	char *bad = build("{\"title\":\"", "a", 256, "\"}");
-	char *eok = build("{\"title\":\"", EMOJI, 255, "\"}");
-	char *ebad = build("{\"title\":\"", EMOJI, 256, "\"}");
-	char *padded = build("{\"title\":\"   ", "b", 255, "   \"}");
-	char *want = build("", EMOJI, 255, "");
+	char *ok = str_repeat("{\"title\":\"", "a", 255, "\"}");
+	char *bad = str_repeat("{\"title\":\"", "a", 256, "\"}");
+	char *eok = str_repeat("{\"title\":\"", EMOJI, 255, "\"}");
+	char *ebad = str_repeat("{\"title\":\"", EMOJI, 256, "\"}");
+	char *padded = str_repeat("{\"title\":\"   ", "b", 255, "   \"}");
+	char *want = str_repeat("", EMOJI, 255, "");
 	struct http_res *r;
 
 	r = create_ok(token, subject, ok);
@@ -290,11 +275,11 @@ Test(tasks_create, description_length_in_code_points)
 {
 	char subject[37];
 	char *token = new_subject(subject);
-	char *ok = build("{\"title\":\"t\",\"description\":\"", "d", 10000, "\"}");
-	char *bad = build("{\"title\":\"t\",\"description\":\"", "d", 10001, "\"}");
-	char *eok = build("{\"title\":\"t\",\"description\":\"", EMOJI, 10000, "\"}");
-	char *ebad = build("{\"title\":\"t\",\"description\":\"", EMOJI, 10001, "\"}");
-	char *want = build("", EMOJI, 10000, "");
+	char *ok = str_repeat("{\"title\":\"t\",\"description\":\"", "d", 10000, "\"}");
+	char *bad = str_repeat("{\"title\":\"t\",\"description\":\"", "d", 10001, "\"}");
+	char *eok = str_repeat("{\"title\":\"t\",\"description\":\"", EMOJI, 10000, "\"}");
+	char *ebad = str_repeat("{\"title\":\"t\",\"description\":\"", EMOJI, 10001, "\"}");
+	char *want = str_repeat("", EMOJI, 10000, "");
 	struct http_res *r;
 
 	r = create_ok(token, subject, ok);
@@ -376,7 +361,7 @@ Test(tasks_create, refuses_nul_and_lone_surrogates)
 
 Test(tasks_create, external_issuer_subject_is_served)
 {
-	char *subject = build("better-auth|", "Z", 200, "");
+	char *subject = str_repeat("better-auth|", "Z", 200, "");
 	char *token = token_for(subject);
 	struct http_res *r = create_ok(token, subject, "{\"title\":\"from elsewhere\"}");
 	struct http_res *l = listed(token, "", subject, 1, 1), *g;
@@ -462,8 +447,8 @@ Test(tasks_body, over_64_kib_is_413)
 	char subject[37];
 	char *token = new_subject(subject);
 	/* {"title":"x","pad":"…"}: 22 bytes around the padding. */
-	char *fits = build("{\"title\":\"x\",\"pad\":\"", "p", 65536 - 22, "\"}");
-	char *over = build("{\"title\":\"x\",\"pad\":\"", "p", 65537 - 22, "\"}");
+	char *fits = str_repeat("{\"title\":\"x\",\"pad\":\"", "p", 65536 - 22, "\"}");
+	char *over = str_repeat("{\"title\":\"x\",\"pad\":\"", "p", 65537 - 22, "\"}");
 
 	cr_assert_eq(strlen(fits), 65536);
 	cr_assert_eq(strlen(over), 65537);
