@@ -85,7 +85,8 @@ list_tasks(struct ctx *c)
 	params[1] = n == 1 ? completed : NULL;
 	params[2] = limit_s;
 	params[3] = offset_s;
-	if ((res = ctx_rows(c, STMT_TASK_LIST, 4, params, "task list")) == NULL)
+	if ((res = ctx_rows(c, n == 1 ? STMT_TASK_LIST_FILTERED : STMT_TASK_LIST,
+	    4, params, "task list")) == NULL)
 		return;
 	rows = PQntuples(res);
 	if (rows > 0)

@@ -6,3 +6,5 @@ GRANT USAGE ON SCHEMA public TO :"app_role";
 -- Register inserts a user, login reads one; nobody updates or deletes one.
 GRANT SELECT, INSERT ON users TO :"app_role";
 GRANT SELECT, INSERT, UPDATE, DELETE ON tasks TO :"app_role";
+-- Counts are kept by a trigger that runs as the owner; the role reads them.
+GRANT SELECT ON task_counts TO :"app_role";
