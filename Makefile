@@ -36,7 +36,7 @@ TEST_SRC := $(wildcard tests/*.c)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 TEST_BIN := $(BUILD)/tests/taskapi-tests
 
-.PHONY: all deps run stop test check unit clean migrate
+.PHONY: all deps run stop test check unit clean migrate bench
 .DELETE_ON_ERROR:
 # Keep object files: they are inputs of both the programs and the tests.
 .SECONDARY:
@@ -95,3 +95,12 @@ test: deps
 
 clean:
 	rm -rf $(BUILD)
+
+# Throughput and latency beside the floors of this machine (bench/run).
+$(BUILD)/bench/benchtool: bench/benchtool.c src/db.c $(wildcard src/*.h) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/benchtool
+	@BUILD=$(BUILD) WORKERS=$(WORKERS) bench/run
