@@ -4,6 +4,7 @@
 #   make test   build and run the whole suite: a short fuzz run, then the
 #               suite plain, under valgrind, and under ASan+UBSan
 #   make fuzz   run every fuzz target for FUZZ_SECONDS (60) each
+#   make bench  the API beside this machine's floors (bench/run)
 
 PORT     ?= 8080
 WORKERS  ?= 2
@@ -37,7 +38,7 @@ TEST_SRC := $(wildcard tests/*.c)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 TEST_BIN := $(BUILD)/tests/taskapi-tests
 
-.PHONY: all deps run stop test check unit clean migrate
+.PHONY: all deps run stop test check unit clean migrate bench
 .DELETE_ON_ERROR:
 # Keep object files: they are inputs of both the programs and the tests.
 .SECONDARY:
@@ -97,5 +98,14 @@ test: deps
 
 clean:
 	rm -rf $(BUILD)
+
+# Throughput and latency beside the floors of this machine (bench/run).
+$(BUILD)/bench/benchtool: bench/benchtool.c src/db.c $(wildcard src/*.h) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/benchtool
+	@BUILD=$(BUILD) WORKERS=$(WORKERS) bench/run
 
 include tests/fuzz/fuzz.mk
