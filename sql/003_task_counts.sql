@@ -19,9 +19,11 @@ CREATE TABLE task_counts (
     PRIMARY KEY (user_id, slot)
 );
 
--- Statement-level, over the transition tables: one upsert per statement
--- and user, so a bulk insert of a million rows costs one counter update,
--- not a million updates of the same row in one transaction.
+-- Inserts and deletes: statement-level, over the transition tables, so a
+-- bulk insert of a million rows costs one counter update, not a million
+-- updates of the same row in one transaction. Updates: row-level, and only
+-- for a row whose owner or is_completed changed (the WHEN clause is checked
+-- without calling the function), so editing a title costs nothing here.
 CREATE FUNCTION task_counts_track() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -40,14 +42,19 @@ BEGIN
         ON CONFLICT (user_id, slot) DO UPDATE
             SET total = c.total + EXCLUDED.total, done = c.done + EXCLUDED.done;
     ELSE
-        INSERT INTO task_counts AS c
-            SELECT user_id, s, sum(dt), sum(dd) FROM (
-                SELECT user_id, 1 AS dt, is_completed::int AS dd FROM new_rows
-                UNION ALL
-                SELECT user_id, -1, -(is_completed::int) FROM old_rows) d
-            GROUP BY user_id HAVING sum(dt) <> 0 OR sum(dd) <> 0
-        ON CONFLICT (user_id, slot) DO UPDATE
-            SET total = c.total + EXCLUDED.total, done = c.done + EXCLUDED.done;
+        -- An UPDATE that moved a task or changed is_completed (the trigger's
+        -- WHEN clause lets no other through, so a new title costs nothing).
+        IF OLD.user_id <> NEW.user_id THEN
+            INSERT INTO task_counts AS c VALUES
+                (OLD.user_id, s, -1, -(OLD.is_completed::int)),
+                (NEW.user_id, s, 1, NEW.is_completed::int)
+            ON CONFLICT (user_id, slot) DO UPDATE
+                SET total = c.total + EXCLUDED.total, done = c.done + EXCLUDED.done;
+        ELSE
+            INSERT INTO task_counts AS c VALUES
+                (NEW.user_id, s, 0, NEW.is_completed::int - OLD.is_completed::int)
+            ON CONFLICT (user_id, slot) DO UPDATE SET done = c.done + EXCLUDED.done;
+        END IF;
     END IF;
     RETURN NULL;
 END
@@ -59,9 +66,10 @@ CREATE TRIGGER tasks_count_insert AFTER INSERT ON tasks
 CREATE TRIGGER tasks_count_delete AFTER DELETE ON tasks
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION task_counts_track();
-CREATE TRIGGER tasks_count_update AFTER UPDATE ON tasks
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION task_counts_track();
+CREATE TRIGGER tasks_count_update AFTER UPDATE OF user_id, is_completed ON tasks
+    FOR EACH ROW
+    WHEN (OLD.user_id <> NEW.user_id OR OLD.is_completed <> NEW.is_completed)
+    EXECUTE FUNCTION task_counts_track();
 
 -- The counts of the tasks already there (the trigger's lock on tasks keeps
 -- writers out until this migration commits, so none is missed).
