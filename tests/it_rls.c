@@ -36,7 +36,8 @@ run(PGconn *conn, const char *sql, const char *param)
 	    param != NULL ? &param : NULL, NULL, NULL, 0);
 }
 
-/* Runs sql, which must succeed, and returns the rows or rows affected. */
+/* Runs sql, which must succeed: the count a SELECT count(*) gives, or the
+ * rows an UPDATE or DELETE affected. */
 static long
 count_of(PGconn *conn, const char *sql, const char *param)
 {
@@ -46,9 +47,9 @@ count_of(PGconn *conn, const char *sql, const char *param)
 
 	cr_assert(st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK,
 	    "%s: %s", sql, PQresultErrorMessage(res));
-	n = st == PGRES_TUPLES_OK && PQnfields(res) == 1 &&
-	    strncmp(sql, "SELECT count", 12) == 0 ?
-	    atol(PQgetvalue(res, 0, 0)) : atol(PQcmdTuples(res));
+	/* A SELECT count(*) answers one row; UPDATE and DELETE, a tag. */
+	n = st == PGRES_TUPLES_OK ? atol(PQgetvalue(res, 0, 0)) :
+	    atol(PQcmdTuples(res));
 	PQclear(res);
 	return n;
 }
