@@ -22,6 +22,9 @@
 	"THEN total WHEN $2 THEN done ELSE total - done END), 0) " \
 	"FROM task_counts WHERE user_id = $1)"
 
+/* Room for a prepared statement's name ("s" and up to 14 digits). */
+#define DB_STMT_NAME 16
+
 static const char *const stmt_sql[STMT_COUNT_] = {
 	[STMT_PING] = "SELECT 1",
 	/* Transaction-local: it ends with the statement it is sent with. */
@@ -75,6 +78,7 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	[STMT_TASK_HELD_BY_OTHER] = "SELECT task_held_by_other($1, $2)",
 };
 
+static void db_stmt_name(enum db_stmt stmt, char name[DB_STMT_NAME]);
 static int db_alive(PGconn *conn);
 static int db_prepare(struct db *db, enum db_stmt stmt, PGresult **failed);
 static PGresult *db_exec_as(struct db *db, const char *name, int nparams,
@@ -199,6 +203,13 @@ db_ping(struct db *db)
 	return ok;
 }
 
+/* A statement's prepared name on every connection: "s" and its number. */
+static void
+db_stmt_name(enum db_stmt stmt, char name[DB_STMT_NAME])
+{
+	snprintf(name, DB_STMT_NAME, "s%d", (int)stmt);
+}
+
 /*
  * Prepares stmt on this connection unless it already is. Returns 0 when
  * ready, -1 when the connection died (dropped), 1 when the server refused
@@ -207,12 +218,12 @@ db_ping(struct db *db)
 static int
 db_prepare(struct db *db, enum db_stmt stmt, PGresult **failed)
 {
-	char name[16];
+	char name[DB_STMT_NAME];
 	PGresult *res;
 
 	if (db->prepared & (1UL << stmt))
 		return 0;
-	snprintf(name, sizeof(name), "s%d", (int)stmt);
+	db_stmt_name(stmt, name);
 	res = PQprepare(db->conn, name, stmt_sql[stmt], 0, NULL);
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
 		if (PQstatus(db->conn) != CONNECTION_OK || db_gone(res)) {
@@ -243,10 +254,10 @@ db_exec_as(struct db *db, const char *name, int nparams,
 {
 	PGconn *conn = db->conn;
 	PGresult *res, *out = NULL;
-	char subject_name[16];
+	char subject_name[DB_STMT_NAME];
 	int synced = 0;
 
-	snprintf(subject_name, sizeof(subject_name), "s%d", (int)STMT_SET_SUBJECT);
+	db_stmt_name(STMT_SET_SUBJECT, subject_name);
 	if (!PQenterPipelineMode(conn))
 		return NULL;
 	if (!PQsendQueryPrepared(conn, subject_name, 1, &db->subject, NULL,
@@ -291,7 +302,7 @@ PGresult *
 db_exec(struct db *db, enum db_stmt stmt, int nparams,
     const char *const *params)
 {
-	char name[16];
+	char name[DB_STMT_NAME];
 	PGresult *res = NULL;
 	int rc;
 
@@ -302,7 +313,7 @@ db_exec(struct db *db, enum db_stmt stmt, int nparams,
 	if (db->subject != NULL &&
 	    (rc = db_prepare(db, STMT_SET_SUBJECT, &res)) != 0)
 		return rc < 0 ? NULL : res;
-	snprintf(name, sizeof(name), "s%d", (int)stmt);
+	db_stmt_name(stmt, name);
 	if (db->subject != NULL)
 		res = db_exec_as(db, name, nparams, params);
 	else
