@@ -23,6 +23,7 @@ static void add_cors(const struct route *route, const struct config *cfg,
 static const char *fcgi_param(void *ctx, const char *name);
 static int fcgi_read(void *ctx, char *buf, int n);
 static int fcgi_write(void *ctx, const char *buf, size_t n);
+static void finish_without_linger(FCGX_Request *fr);
 
 int
 app_main(const struct route *route)
@@ -70,6 +71,7 @@ app_main(const struct route *route)
 		(void)response_write(&res, fcgi_write, &fr);
 		response_free(&res);
 		request_free(&req);
+		finish_without_linger(&fr);
 		FCGX_Finish_r(&fr);
 	}
 	db_close(&db);
@@ -120,6 +122,27 @@ app_handle(const struct route *route, const struct config *cfg,
 	db->subject = m->auth == AUTH_REQUIRED ? c.claims.subject : NULL;
 	m->handler(&c);
 	db->subject = NULL;
+}
+
+/*
+ * libfcgi closes a connection the careful way for TCP: shutdown, then wait
+ * (up to 2 s) for the web server to close first, so that input we never
+ * read cannot turn into a reset that destroys our answer. Over nginx's unix
+ * socket that wait is a sleep and a wake-up per request, while nginx
+ * reads the answer: get-one ran about 40% faster without it. So read what
+ * is left of the request (nginx has sent it whole: its body is buffered and
+ * at most 64 KiB), and when the input ended cleanly, detach the request:
+ * libfcgi then just closes. With input left unread it keeps the careful way.
+ */
+static void
+finish_without_linger(FCGX_Request *fr)
+{
+	char buf[4096];
+
+	while (FCGX_GetStr(buf, sizeof(buf), fr->in) > 0)
+		;
+	if (FCGX_HasSeenEOF(fr->in) == EOF && FCGX_GetError(fr->in) == 0)
+		FCGX_Detach(fr);
 }
 
 static void
