@@ -28,7 +28,9 @@ me(struct ctx *c)
 		    "user by id")) == NULL)
 			return;
 		if (PQntuples(res) == 1) {
-			response_json(c->res, 200, user_json(res, 0, 0));
+			response_json_begin(c->res, 200);
+			user_write(c->res, res, 0, 0);
+			response_json_end(c->res);
 			PQclear(res);
 			return;
 		}

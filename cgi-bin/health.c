@@ -1,6 +1,4 @@
 /* health: GET /api/health (API.md, Service routes), no authentication. */
-#include <json-c/json.h>
-
 #include "app.h"
 
 static void health(struct ctx *c);
@@ -22,17 +20,16 @@ main(void)
 static void
 health(struct ctx *c)
 {
-	struct json_object *o = json_object_new_object();
 	int up = db_ping(c->db);
 
-	if (o != NULL) {
-		json_object_object_add(o, "status",
-		    json_object_new_string(up ? "ok" : "degraded"));
-		json_object_object_add(o, "database",
-		    json_object_new_string(up ? "ok" : "unavailable"));
-	}
 	if (!up)
 		response_header(c->res, "Retry-After", "%d",
 		    APP_RETRY_AFTER_SECONDS);
-	response_json(c->res, up ? 200 : 503, o);
+	response_json_begin(c->res, up ? 200 : 503);
+	if (up)
+		response_json_lit(c->res, "{\"status\":\"ok\",\"database\":\"ok\"}");
+	else
+		response_json_lit(c->res,
+		    "{\"status\":\"degraded\",\"database\":\"unavailable\"}");
+	response_json_end(c->res);
 }

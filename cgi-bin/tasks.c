@@ -64,7 +64,6 @@ list_tasks(struct ctx *c)
 {
 	char completed[8], limit_s[16], offset_s[16], total[24];
 	const char *params[4];
-	struct json_object *arr;
 	long limit, offset;
 	PGresult *res;
 	int n, rows;
@@ -102,12 +101,17 @@ list_tasks(struct ctx *c)
 		snprintf(total, sizeof(total), "%s", PQgetvalue(res, 0, 0));
 		rows = 0;
 	}
-	arr = json_object_new_array_ext(rows);
-	for (int i = 0; arr != NULL && i < rows; i++)
-		json_object_array_add(arr, task_json(res, i));
-	PQclear(res);
 	response_header(c->res, "X-Total-Count", "%s", total);
-	response_json(c->res, 200, arr);
+	response_json_begin(c->res, 200);
+	response_json_lit(c->res, "[");
+	for (int i = 0; i < rows; i++) {
+		if (i > 0)
+			response_json_lit(c->res, ",");
+		task_write(c->res, res, i);
+	}
+	response_json_lit(c->res, "]");
+	response_json_end(c->res);
+	PQclear(res);
 }
 
 static void
@@ -150,7 +154,9 @@ create_task(struct ctx *c)
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 		response_header(c->res, "Location", "/api/tasks/%s",
 		    PQgetvalue(res, 0, 0));
-		response_json(c->res, 201, task_json(res, 0));
+		response_json_begin(c->res, 201);
+		task_write(c->res, res, 0);
+		response_json_end(c->res);
 	} else
 		ctx_internal(c, "task insert", PQresultErrorMessage(res));
 out:

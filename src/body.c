@@ -483,10 +483,3 @@ ascii_trim(const char **s, size_t *len)
 	while (*len > 0 && is_ascii_space((*s)[*len - 1]))
 		(*len)--;
 }
-
-const char *
-body_to_string(struct json_object *obj, size_t *len)
-{
-	return json_object_to_json_string_length(obj,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
-}

@@ -72,7 +72,4 @@ enum str_result body_string(struct json_object *obj, const char *key,
  */
 void ascii_trim(const char **s, size_t *len);
 
-/* Serialises obj compactly, UTF-8 kept as is, "/" not escaped. */
-const char *body_to_string(struct json_object *obj, size_t *len);
-
 #endif

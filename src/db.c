@@ -13,7 +13,7 @@
 /* RFC 3339 in UTC with microseconds and a Z, as API.md shows. */
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', " \
 	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-/* The task object's columns, in the order task_json() reads them. */
+/* The task object's columns, in the order task_write() reads them. */
 #define TASK_COLUMNS "id::text, user_id, title, description, is_completed, " \
 	TS("created_at") ", " TS("updated_at")
 #define USER_COLUMNS "id, email, " TS("created_at")

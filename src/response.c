@@ -1,17 +1,21 @@
 /*
  * response.c: builds a response in memory and writes it as one CGI reply.
- * Every JSON body goes through response_json, so every body is compact
- * UTF-8 and every error has API.md's {"detail": ...} shape.
+ * JSON bodies are written straight into the response's buffer, compact,
+ * with strings escaped the way json-c escapes them (without "\/"), and
+ * every error has API.md's {"detail": ...} shape.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
-#include "body.h"
 #include "response.h"
+
+/* Most bodies fit; a list of 20 tasks doubles it once or twice. */
+#define RESPONSE_BODY_START 1024
+
+static int body_room(struct response *res, size_t n);
 
 void
 response_init(struct response *res)
@@ -26,6 +30,8 @@ response_free(struct response *res)
 	free(res->body);
 	res->body = NULL;
 	res->body_len = 0;
+	res->body_cap = 0;
+	res->body_failed = 0;
 }
 
 void
@@ -66,45 +72,136 @@ overflow:
 }
 
 void
-response_json(struct response *res, int status, struct json_object *obj)
+response_json_begin(struct response *res, int status)
 {
-	const char *s;
-	size_t len = 0;
-
-	free(res->body);
-	res->body = NULL;
-	res->body_len = 0;
+	response_free(res);
 	res->status = status;
-	if (obj == NULL || (s = body_to_string(obj, &len)) == NULL ||
-	    (res->body = malloc(len + 1)) == NULL) {
-		json_object_put(obj);
-		res->status = 500;
-		res->body = strdup("{\"detail\":\"Internal server error\"}");
-		res->body_len = res->body != NULL ? strlen(res->body) : 0;
+	(void)body_room(res, 0);
+}
+
+/* Makes room for n more bytes and the final NUL; 0, or -1 (failed). */
+static int
+body_room(struct response *res, size_t n)
+{
+	size_t cap = res->body_cap;
+	char *p;
+
+	if (res->body_failed)
+		return -1;
+	if (res->body_len + n < cap)
+		return 0;
+	if (n > SIZE_MAX / 4 - res->body_len) {
+		res->body_failed = 1;
+		return -1;
+	}
+	if (cap == 0)
+		cap = RESPONSE_BODY_START;
+	while (cap <= res->body_len + n)
+		cap *= 2;
+	if ((p = realloc(res->body, cap)) == NULL) {
+		res->body_failed = 1;
+		return -1;
+	}
+	res->body = p;
+	res->body_cap = cap;
+	return 0;
+}
+
+void
+response_json_raw(struct response *res, const char *s, size_t n)
+{
+	if (body_room(res, n) != 0)
+		return;
+	memcpy(res->body + res->body_len, s, n);
+	res->body_len += n;
+}
+
+/*
+ * Escapes what JSON requires: the quote, the backslash and the control
+ * characters, the short forms where JSON has them. Everything else,
+ * multi-byte UTF-8 included, is copied in runs. Worst case 6 bytes a byte.
+ */
+void
+response_json_str(struct response *res, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0;
+	char *out;
+
+	if (n > SIZE_MAX / 8 || body_room(res, 6 * n + 2) != 0)
+		return;
+	out = res->body + res->body_len;
+	*out++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		memcpy(out, s + run, i - run);
+		out += i - run;
+		run = i + 1;
+		*out++ = '\\';
+		switch (ch) {
+		case '"': *out++ = '"'; break;
+		case '\\': *out++ = '\\'; break;
+		case '\b': *out++ = 'b'; break;
+		case '\f': *out++ = 'f'; break;
+		case '\n': *out++ = 'n'; break;
+		case '\r': *out++ = 'r'; break;
+		case '\t': *out++ = 't'; break;
+		default:
+			memcpy(out, "u00", 3);
+			out[3] = hex[ch >> 4];
+			out[4] = hex[ch & 0xf];
+			out += 5;
+		}
+	}
+	memcpy(out, s + run, n - run);
+	out += n - run;
+	*out++ = '"';
+	res->body_len = (size_t)(out - res->body);
+}
+
+void
+response_json_strz(struct response *res, const char *s)
+{
+	if (s == NULL)
+		response_json_lit(res, "null");
+	else
+		response_json_str(res, s, strlen(s));
+}
+
+void
+response_json_end(struct response *res)
+{
+	static const char failed[] = "{\"detail\":\"Internal server error\"}";
+
+	if (body_room(res, 0) == 0) {
+		res->body[res->body_len] = '\0';
 		return;
 	}
-	memcpy(res->body, s, len + 1);
-	res->body_len = len;
-	json_object_put(obj);
+	response_free(res);
+	res->status = 500;
+	if ((res->body = strdup(failed)) != NULL) {
+		res->body_len = sizeof(failed) - 1;
+		res->body_cap = sizeof(failed);
+	}
 }
 
 void
 response_error(struct response *res, int status, const char *detail)
 {
-	struct json_object *obj = json_object_new_object();
-
-	if (obj != NULL)
-		json_object_object_add(obj, "detail",
-		    json_object_new_string(detail));
-	response_json(res, status, obj);
+	response_json_begin(res, status);
+	response_json_lit(res, "{\"detail\":");
+	response_json_strz(res, detail);
+	response_json_lit(res, "}");
+	response_json_end(res);
 }
 
 void
 response_empty(struct response *res, int status)
 {
-	free(res->body);
-	res->body = NULL;
-	res->body_len = 0;
+	response_free(res);
 	res->status = status;
 }
 

@@ -7,8 +7,6 @@
 
 #include <stddef.h>
 
-struct json_object;
-
 /* Our headers are few and short (Location, Allow, CORS); 4 KiB is ample. */
 #define RESPONSE_HEADERS_MAX 4096
 
@@ -19,6 +17,8 @@ struct response {
 	int headers_overflow;
 	char *body;		/* owned */
 	size_t body_len;
+	size_t body_cap;
+	int body_failed;	/* out of memory while writing the body */
 };
 
 typedef int (*response_write_fn)(void *ctx, const char *buf, size_t n);
@@ -31,8 +31,20 @@ void response_reset(struct response *res);
 void response_header(struct response *res, const char *name,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* A JSON body; takes ownership of obj (it is released here). */
-void response_json(struct response *res, int status, struct json_object *obj);
+/*
+ * A JSON body, written straight into one buffer: no intermediate objects,
+ * one allocation that grows by doubling (a 20-task list is about 5 KiB).
+ * Begin, append, end; running out of memory on the way makes the answer a
+ * plain 500 at response_json_end.
+ */
+void response_json_begin(struct response *res, int status);
+void response_json_raw(struct response *res, const char *s, size_t n);
+#define response_json_lit(res, s) response_json_raw((res), (s), sizeof(s) - 1)
+/* s (valid UTF-8, no U+0000) as a JSON string, quoted and escaped. */
+void response_json_str(struct response *res, const char *s, size_t n);
+/* A string, or null when s is NULL. */
+void response_json_strz(struct response *res, const char *s);
+void response_json_end(struct response *res);
 /* API.md: every error body is {"detail": "<message>"}. */
 void response_error(struct response *res, int status, const char *detail);
 /* A response with no body (204). */

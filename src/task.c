@@ -121,30 +121,30 @@ task_id_valid(const char *s)
 	return true;
 }
 
-struct json_object *
-task_json(const PGresult *res, int row)
+/* The row's columns as JSON: 20 rows of a list cost a few microseconds. */
+void
+task_write(struct response *out, const PGresult *res, int row)
 {
-	struct json_object *o = json_object_new_object();
-
-	if (o == NULL)
-		return NULL;
-	json_object_object_add(o, "id",
-	    json_object_new_string(PQgetvalue(res, row, 0)));
-	json_object_object_add(o, "user_id",
-	    json_object_new_string(PQgetvalue(res, row, 1)));
-	json_object_object_add(o, "title",
-	    json_object_new_string_len(PQgetvalue(res, row, 2),
-	    PQgetlength(res, row, 2)));
-	json_object_object_add(o, "description", PQgetisnull(res, row, 3) ?
-	    NULL : json_object_new_string_len(PQgetvalue(res, row, 3),
-	    PQgetlength(res, row, 3)));
-	json_object_object_add(o, "is_completed",
-	    json_object_new_boolean(PQgetvalue(res, row, 4)[0] == 't'));
-	json_object_object_add(o, "created_at",
-	    json_object_new_string(PQgetvalue(res, row, 5)));
-	json_object_object_add(o, "updated_at",
-	    json_object_new_string(PQgetvalue(res, row, 6)));
-	return o;
+	response_json_lit(out, "{\"id\":");
+	response_json_strz(out, PQgetvalue(res, row, 0));
+	response_json_lit(out, ",\"user_id\":");
+	response_json_strz(out, PQgetvalue(res, row, 1));
+	response_json_lit(out, ",\"title\":");
+	response_json_str(out, PQgetvalue(res, row, 2), (size_t)PQgetlength(res, row, 2));
+	response_json_lit(out, ",\"description\":");
+	if (PQgetisnull(res, row, 3))
+		response_json_lit(out, "null");
+	else
+		response_json_str(out, PQgetvalue(res, row, 3),
+		    (size_t)PQgetlength(res, row, 3));
+	if (PQgetvalue(res, row, 4)[0] == 't')
+		response_json_lit(out, ",\"is_completed\":true,\"created_at\":");
+	else
+		response_json_lit(out, ",\"is_completed\":false,\"created_at\":");
+	response_json_strz(out, PQgetvalue(res, row, 5));
+	response_json_lit(out, ",\"updated_at\":");
+	response_json_strz(out, PQgetvalue(res, row, 6));
+	response_json_lit(out, "}");
 }
 
 void
@@ -184,9 +184,11 @@ task_answer_row(struct ctx *c, enum db_stmt stmt, int nparams,
 
 	if (res == NULL)
 		return;
-	if (PQntuples(res) == 1)
-		response_json(c->res, 200, task_json(res, 0));
-	else
+	if (PQntuples(res) == 1) {
+		response_json_begin(c->res, 200);
+		task_write(c->res, res, 0);
+		response_json_end(c->res);
+	} else
 		task_answer_missing(c);
 	PQclear(res);
 }

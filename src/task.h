@@ -13,6 +13,7 @@
 
 struct json_object;
 struct ctx;
+struct response;
 
 /* API.md: the task object's limits. */
 #define TASK_TITLE_MAX 255
@@ -46,8 +47,11 @@ void task_input_free(struct task_input *in);
 /* Whether s is a UUID in 8-4-4-4-12 hex form (anything else is 404). */
 bool task_id_valid(const char *s);
 
-/* The task object of row (columns in db.c's TASK_COLUMNS order). */
-struct json_object *task_json(const PGresult *res, int row);
+/*
+ * Appends the task object of row (columns in db.c's TASK_COLUMNS order) to
+ * out's JSON body.
+ */
+void task_write(struct response *out, const PGresult *res, int row);
 
 /*
  * After a statement scoped to the subject found no row: answers 403 when the

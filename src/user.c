@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
 #include "app.h"
 #include "body.h"
 #include "user.h"
@@ -39,27 +37,24 @@ user_email_normalize(const char *in, size_t len, char out[USER_EMAIL_BYTES])
 	return 0;
 }
 
-struct json_object *
-user_json(const PGresult *res, int row, int col0)
+void
+user_write(struct response *out, const PGresult *res, int row, int col0)
 {
-	struct json_object *o = json_object_new_object();
-
-	if (o == NULL)
-		return NULL;
-	json_object_object_add(o, "id",
-	    json_object_new_string(PQgetvalue(res, row, col0)));
-	json_object_object_add(o, "email", PQgetisnull(res, row, col0 + 1) ?
-	    NULL : json_object_new_string(PQgetvalue(res, row, col0 + 1)));
-	json_object_object_add(o, "created_at",
-	    json_object_new_string(PQgetvalue(res, row, col0 + 2)));
-	return o;
+	response_json_lit(out, "{\"id\":");
+	response_json_strz(out, PQgetvalue(res, row, col0));
+	response_json_lit(out, ",\"email\":");
+	response_json_strz(out, PQgetisnull(res, row, col0 + 1) ? NULL :
+	    PQgetvalue(res, row, col0 + 1));
+	response_json_lit(out, ",\"created_at\":");
+	response_json_strz(out, PQgetvalue(res, row, col0 + 2));
+	response_json_lit(out, "}");
 }
 
 void
 user_answer_token(struct ctx *c, int status, const PGresult *res, int row)
 {
-	struct json_object *o;
 	char *token;
+	char expires[32];
 
 	token = token_issue(c->cfg, PQgetvalue(res, row, 0),
 	    PQgetisnull(res, row, 1) ? NULL : PQgetvalue(res, row, 1), c->now);
@@ -67,18 +62,18 @@ user_answer_token(struct ctx *c, int status, const PGresult *res, int row)
 		ctx_internal(c, "token_issue", "libjwt");
 		return;
 	}
-	o = json_object_new_object();
-	if (o != NULL) {
-		json_object_object_add(o, "user", user_json(res, row, 0));
-		json_object_object_add(o, "access_token",
-		    json_object_new_string(token));
-		json_object_object_add(o, "token_type",
-		    json_object_new_string("bearer"));
-		json_object_object_add(o, "expires_in",
-		    json_object_new_int64(c->cfg->jwt_expires_in));
-	}
+	snprintf(expires, sizeof(expires), "%lld",
+	    (long long)c->cfg->jwt_expires_in);
+	response_json_begin(c->res, status);
+	response_json_lit(c->res, "{\"user\":");
+	user_write(c->res, res, row, 0);
+	response_json_lit(c->res, ",\"access_token\":");
+	response_json_strz(c->res, token);
+	response_json_lit(c->res, ",\"token_type\":\"bearer\",\"expires_in\":");
+	response_json_raw(c->res, expires, strlen(expires));
+	response_json_lit(c->res, "}");
+	response_json_end(c->res);
 	free(token);
-	response_json(c->res, status, o);
 }
 
 /*

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <libpq-fe.h>
 
-struct json_object;
 struct ctx;
+struct response;
 
 /* API.md: email at most 254 characters; password 8 to 128. */
 #define USER_EMAIL_MAX 254
@@ -24,8 +24,11 @@ struct ctx;
  */
 int user_email_normalize(const char *in, size_t len, char out[USER_EMAIL_BYTES]);
 
-/* The user object from columns id, email, created_at at col0.. of row. */
-struct json_object *user_json(const PGresult *res, int row, int col0);
+/*
+ * Appends the user object from columns id, email, created_at at col0.. of
+ * row to out's JSON body.
+ */
+void user_write(struct response *out, const PGresult *res, int row, int col0);
 
 /*
  * Answers 200/201 with {"user", "access_token", "token_type", "expires_in"}

@@ -509,11 +509,71 @@ Test(response, header_values_cannot_inject_headers)
 Test(response, utf8_is_kept_and_slashes_unescaped)
 {
 	struct response res;
-	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "t", json_object_new_string("a/b \xf0\x9f\x98\x80 \"q\""));
 	response_init(&res);
-	response_json(&res, 200, o);
+	response_json_begin(&res, 200);
+	response_json_lit(&res, "{\"t\":");
+	response_json_strz(&res, "a/b \xf0\x9f\x98\x80 \"q\"");
+	response_json_lit(&res, "}");
+	response_json_end(&res);
+	cr_assert_eq(res.status, 200);
 	cr_assert_str_eq(res.body, "{\"t\":\"a/b \xf0\x9f\x98\x80 \\\"q\\\"\"}");
+	cr_assert_eq(res.body_len, strlen(res.body));
 	response_free(&res);
+}
+
+/*
+ * The writer escapes exactly as json-c serialises (plain, "/" unescaped):
+ * every byte value but NUL, alone and between other text, then a string
+ * long enough to grow the buffer several times. json-c parses each back to
+ * the bytes written.
+ */
+Test(response, strings_match_json_c_byte_for_byte)
+{
+	char in[8];
+	char *big;
+	size_t big_len = 70000;
+
+	for (int ch = 1; ch < 256; ch++) {
+		struct response res;
+		struct json_object *o, *back;
+
+		snprintf(in, sizeof(in), "a%cb", ch);
+		o = json_object_new_string(in);
+		response_init(&res);
+		response_json_begin(&res, 200);
+		response_json_str(&res, in, strlen(in));
+		response_json_end(&res);
+		cr_assert_str_eq(res.body, json_object_to_json_string_ext(o,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+		    "byte 0x%02x", ch);
+		if (ch < 0x80) {
+			back = json_tokener_parse(res.body);
+			cr_assert_not_null(back, "byte 0x%02x", ch);
+			cr_assert_str_eq(json_object_get_string(back), in);
+			json_object_put(back);
+		}
+		json_object_put(o);
+		response_free(&res);
+	}
+
+	cr_assert_not_null(big = malloc(big_len + 1));
+	for (size_t i = 0; i < big_len; i++)
+		big[i] = "ab\"\\\n\x01" "c/"[i % 8];
+	big[big_len] = '\0';
+	{
+		struct response res;
+		struct json_object *o = json_object_new_string(big);
+
+		response_init(&res);
+		response_json_begin(&res, 201);
+		response_json_str(&res, big, big_len);
+		response_json_end(&res);
+		cr_assert_eq(res.status, 201);
+		cr_assert_str_eq(res.body, json_object_to_json_string_ext(o,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+		response_free(&res);
+	}
+	free(big);
 }
