@@ -129,9 +129,10 @@
     }
     const retry = res.headers.get('Retry-After');
     if (retry !== null) {
+      msg += /[.!?]$/.test(msg) ? ' ' : '. ';
       msg += /^\d+$/.test(retry)
-        ? ` Try again in ${retry} ${retry === '1' ? 'second' : 'seconds'} (Retry-After: ${retry}).`
-        : ` Try again after ${retry} (Retry-After).`;
+        ? `Try again in ${retry} ${retry === '1' ? 'second' : 'seconds'} (Retry-After: ${retry}).`
+        : `Try again after ${retry} (Retry-After).`;
     }
     return msg;
   }
@@ -240,6 +241,7 @@
     state.total = null;
     state.loads++;
     el.tasks.replaceChildren();
+    el.tasks.removeAttribute('aria-busy');
     clearError();
     showSession();
     if (message) notify(message);
@@ -271,6 +273,15 @@
   /* Loads the current page and shows it; throws an ApiError. */
   async function load() {
     const mine = ++state.loads;
+    el.tasks.setAttribute('aria-busy', 'true');
+    try {
+      await loadPage(mine);
+    } finally {
+      if (mine === state.loads) el.tasks.removeAttribute('aria-busy');
+    }
+  }
+
+  async function loadPage(mine) {
     let r = await api('GET', listPath());
     let total = totalOf(r.headers);
     /* The page emptied under us (a delete, a filter): go to the last one. */
