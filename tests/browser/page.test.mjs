@@ -357,6 +357,9 @@ async function session(context) {
     await expectText('#notice', 'Deleted “Call <b>Ada</b> & "Bob"”.');
     const tasks = await expectList(['Write the report', 'Buy bread and milk'], 'Showing 1–2 of 2 tasks');
     assert.deepEqual(tasks.map((t) => t.done), [true, false]);
+    /* The focus moves to the task that took its place, not to the page's top. */
+    assert.equal(await focusedTask(), 'Write the report');
+    assert.match(await focused(), /^#done-/);
   });
 
   await step('the database goes away: 503 with Retry-After, then back', async () => {
