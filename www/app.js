@@ -276,6 +276,10 @@
     el.tasks.setAttribute('aria-busy', 'true');
     try {
       await loadPage(mine);
+    } catch (e) {
+      /* No list is better than the last one shown under another filter. */
+      if (mine === state.loads) showUnloaded();
+      throw e;
     } finally {
       if (mine === state.loads) el.tasks.removeAttribute('aria-busy');
     }
@@ -334,6 +338,15 @@
     const pages = state.total === null ? null : Math.max(1, Math.ceil(state.total / PAGE_SIZE));
     const page = Math.floor(state.offset / PAGE_SIZE) + 1;
     el.page.textContent = pages === null ? `Page ${page}` : `Page ${page} of ${pages}`;
+  }
+
+  function showUnloaded() {
+    state.tasks = [];
+    state.total = null;
+    el.tasks.replaceChildren();
+    el.empty.hidden = true;
+    el.pager.hidden = true;
+    el.count.textContent = 'The list could not be loaded (the error is above).';
   }
 
   function taskItem(task) {

@@ -341,6 +341,12 @@ async function session(context) {
     await expectList(['Call <b>Ada</b> & "Bob"', 'Write the report', 'Buy bread'],
       'Showing 1–3 of 3 tasks');
     await item('Buy bread').getByRole('button', { name: 'Edit “Buy bread”' }).click();
+    /* A title of spaces: the API's 422, and the editor stays open. */
+    await form.getByLabel('Title').fill('  ');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expectError(/^422 Unprocessable Content: .*title/);
+    assert.equal(await form.isVisible(), true, 'the editor stays open');
+    assert.equal(await focused(), `#${await form.locator('.edit-title').getAttribute('id')}`);
     await form.getByLabel('Title').fill('Buy bread and milk');
     await form.getByLabel('Description').fill('From the corner shop');
     await form.getByRole('button', { name: 'Save' }).click();
@@ -367,6 +373,7 @@ async function session(context) {
     try {
       await page.getByLabel('Open', { exact: true }).check();
       await expectError(/^503 Service Unavailable: Database unavailable\. Try again in \d+ seconds? \(Retry-After: \d+\)\.$/);
+      await expectList([], 'The list could not be loaded (the error is above).');
     } finally {
       await stackCommand('db-start');
     }
