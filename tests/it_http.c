@@ -309,7 +309,7 @@ Test(cors, other_origins_get_no_cors_headers_but_are_served)
 Test(nginx, unknown_routes_are_json_404)
 {
 	static const struct { const char *method, *path; } cases[] = {
-		{ "GET", "/api/nope" }, { "GET", "/" }, { "GET", "/api" },
+		{ "GET", "/api/nope" }, { "GET", "/www/index.html" }, { "GET", "/api" },
 		{ "GET", "/api/" }, { "GET", "/api/auth" }, { "GET", "/api/tasks/a/b" },
 		{ "GET", "/api/tasks/" }, { "GET", "/api/health/" },
 		{ "GET", "/api/tasks/a/complete/b" }, { "POST", "/api/nope" },
@@ -324,6 +324,54 @@ Test(nginx, unknown_routes_are_json_404)
 		json_error(r, 404, "Not Found", what);
 		http_free(r);
 	}
+}
+
+/*
+ * The page to try the API (www/, nginx/page.conf.in): "/" and its three
+ * files, as the right types, under a strict Content-Security-Policy and
+ * revalidated on every use. Other methods are the JSON 405, and the
+ * API's own answers carry none of the page's headers.
+ */
+Test(nginx, the_page_at_root_is_html_under_a_strict_policy)
+{
+	static const struct { const char *path, *type, *has; } files[] = {
+		{ "/", "text/html; charset=utf-8", "<script src=\"/app.js\" defer>" },
+		{ "/app.js", "text/javascript; charset=utf-8", "'use strict';" },
+		{ "/app.css", "text/css; charset=utf-8", "[hidden]" },
+		{ "/favicon.svg", "image/svg+xml", "<svg" },
+	};
+	static const char *const methods[] = { "POST", "PUT", "DELETE", "OPTIONS" };
+	struct http_res *r;
+	const char *csp;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		r = req("GET", files[i].path, NULL, NULL, NULL);
+		cr_assert_eq(r->status, 200, "GET %s: %ld", files[i].path, r->status);
+		header_is(r, "Content-Type", files[i].type, files[i].path);
+		cr_assert(strstr(r->body, files[i].has) != NULL, "GET %s: %.200s",
+		    files[i].path, r->body);
+		csp = http_header(r, "Content-Security-Policy");
+		cr_assert(csp != NULL, "GET %s: no CSP", files[i].path);
+		cr_assert(strstr(csp, "default-src 'none'") != NULL &&
+		    strstr(csp, "script-src 'self';") != NULL &&
+		    strstr(csp, "connect-src 'self';") != NULL &&
+		    strstr(csp, "frame-ancestors 'none'") != NULL &&
+		    strstr(csp, "unsafe") == NULL, "GET %s: CSP %s", files[i].path, csp);
+		header_is(r, "X-Content-Type-Options", "nosniff", files[i].path);
+		header_is(r, "Cache-Control", "no-cache", files[i].path);
+		cr_assert(http_header(r, "ETag") != NULL, "GET %s: no ETag", files[i].path);
+		http_free(r);
+	}
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		r = req(methods[i], "/", NULL, NULL, NULL);
+		json_error(r, 405, "Method Not Allowed", methods[i]);
+		header_is(r, "Allow", "GET, HEAD", methods[i]);
+		http_free(r);
+	}
+	r = req("GET", "/api/health", NULL, NULL, NULL);
+	cr_assert_eq(r->status, 200);
+	cr_assert_null(http_header(r, "Content-Security-Policy"), "%s", r->headers);
+	http_free(r);
 }
 
 /*

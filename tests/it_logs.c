@@ -72,7 +72,7 @@ Test(logs, hold_no_secret_and_no_token)
 {
 	const char *run = getenv("TASKAPI_TEST_RUN_DIR");
 	char dir[4096], path[8192];
-	size_t bytes = 0;
+	size_t bytes = 0, min_bytes;
 	int files = 0;
 	struct dirent *e;
 	DIR *d;
@@ -91,7 +91,10 @@ Test(logs, hold_no_secret_and_no_token)
 	scan(path, &bytes, &files);
 	fprintf(stderr, "logs: scanned %d files, %zu bytes\n", files, bytes);
 	/* The run happened: nginx logged the suite's requests, and every
-	 * route program and PostgreSQL have a log. */
+	 * route program and PostgreSQL have a log. A shorter run (the
+	 * browser's session) says how much it logs at least. */
+	min_bytes = getenv("TASKAPI_TEST_LOG_MIN_BYTES") != NULL ?
+	    strtoul(getenv("TASKAPI_TEST_LOG_MIN_BYTES"), NULL, 10) : 20000;
 	cr_expect_geq(files, 10, "only %d log files", files);
-	cr_expect_gt(bytes, 20000, "only %zu bytes of logs", bytes);
+	cr_expect_gt(bytes, min_bytes, "only %zu bytes of logs", bytes);
 }
