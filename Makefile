@@ -87,13 +87,16 @@ migrate:
 
 # The whole suite, three times: as built for production, with every worker
 # under valgrind's memcheck, then under ASan+UBSan (programs and tests
-# alike). After the first, the page at / in headless Chromium. The last
-# line is Criterion's summary.
+# alike). The last line is Criterion's summary. Between the first two: the
+# page at / in headless Chromium, the suite again behind PgBouncer in
+# transaction mode, and the nginx + systemd deployment (tests/deploy).
 test: deps
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	@tests/run $(BUILD)
 	@tests/run --browser $(BUILD)
+	@tests/run --pgbouncer $(BUILD)
+	@tests/deploy $(BUILD)
 	@tests/run --valgrind $(BUILD)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all \
 	    $(BUILD)/asan/tests/taskapi-tests

@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "body.h"
+#include "listener.h"
 
 static void on_terminate(int sig);
 static const struct route_method *find_method(const struct route *route,
@@ -47,7 +48,8 @@ app_main(const struct route *route)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	if (config_load(&cfg, err, sizeof(err)) != 0) {
+	if (listener_adopt(err, sizeof(err)) != 0 ||
+	    config_load(&cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "taskapi[%s]: %s\n", route->name, err);
 		return 1;
 	}
@@ -59,6 +61,7 @@ app_main(const struct route *route)
 	}
 	/* Connecting waits for the first request: start-up stays cheap. */
 	db_init(&db, cfg.database_url, route->name);
+	db.unnamed = cfg.database_unnamed;
 	while (FCGX_Accept_r(&fr) >= 0) {
 		struct request req;
 		struct response res;

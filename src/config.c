@@ -14,7 +14,8 @@
 
 static const char *const config_keys[] = {
 	"JWT_SECRET", "JWT_SECRET_PREVIOUS", "JWT_EXPIRES_IN", "JWT_ISSUER",
-	"JWT_AUDIENCE", "CORS_ALLOWED_ORIGINS", "DATABASE_URL", NULL
+	"JWT_AUDIENCE", "CORS_ALLOWED_ORIGINS", "DATABASE_URL",
+	"DATABASE_PREPARE", NULL
 };
 
 /* An env file larger than this is not a configuration file. */
@@ -118,6 +119,16 @@ config_set(struct config *cfg, const char *key, const char *value, char *err,
 			return -1;
 		}
 		cfg->jwt_expires_in = v;
+		return 0;
+	}
+	/* off: no prepared statements, for a transaction pool (db.h). */
+	if (strcmp(key, "DATABASE_PREPARE") == 0) {
+		if (strcmp(value, "off") != 0 && strcmp(value, "on") != 0 &&
+		    value[0] != '\0') {
+			snprintf(err, errlen, "DATABASE_PREPARE must be on or off");
+			return -1;
+		}
+		cfg->database_unnamed = strcmp(value, "off") == 0;
 		return 0;
 	}
 	if (strcmp(key, "JWT_SECRET") == 0)

@@ -22,6 +22,7 @@ struct config {
 	char *jwt_audience;		/* NULL when unset */
 	char *cors_allowed_origins;	/* comma-separated, NULL when unset */
 	char *database_url;
+	int database_unnamed;		/* DATABASE_PREPARE=off */
 };
 
 /*

@@ -460,3 +460,18 @@ str_repeat(const char *prefix, const char *unit, size_t n, const char *suffix)
 	memcpy(p, suffix, sl + 1);
 	return s;
 }
+
+double
+test_recovery_s(void)
+{
+	const char *s = getenv("TASKAPI_TEST_RECOVERY_S");
+	char *end;
+	double v;
+
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	v = strtod(s, &end);
+	cr_assert(*end == '\0' && v >= 0 && v < 60,
+	    "TASKAPI_TEST_RECOVERY_S is not a number of seconds: %s", s);
+	return v;
+}

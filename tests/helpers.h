@@ -88,6 +88,15 @@ int stack_command(const char *what);
 /* The same, with its output (stdout and stderr) in out. */
 int stack_output(const char *what, char *out, size_t outlen);
 
+/*
+ * How long after PostgreSQL is back a request may still find it away, in
+ * seconds: 0 when the programs connect to it directly. Behind PgBouncer
+ * (tests/run --pgbouncer sets TASKAPI_TEST_RECOVERY_S), new logins are
+ * refused until its next server login succeeds, at most server_login_retry
+ * after the last failed one.
+ */
+double test_recovery_s(void);
+
 /* unit repeated n times, between prefix and suffix; returns a string to free(). */
 char *str_repeat(const char *prefix, const char *unit, size_t n,
     const char *suffix);

@@ -69,7 +69,7 @@ clear_env(void)
 {
 	const char *keys[] = { "JWT_SECRET", "JWT_SECRET_PREVIOUS", "JWT_EXPIRES_IN",
 	    "JWT_ISSUER", "JWT_AUDIENCE", "CORS_ALLOWED_ORIGINS", "DATABASE_URL",
-	    "TASKAPI_ENV_FILE", NULL };
+	    "DATABASE_PREPARE", "TASKAPI_ENV_FILE", NULL };
 
 	for (int i = 0; keys[i] != NULL; i++)
 		unsetenv(keys[i]);
@@ -181,4 +181,40 @@ Test(config, cors_origins_match_exactly)
 	cr_assert_not(config_origin_allowed(&cfg, ""));
 	cr_assert_not(config_origin_allowed(&cfg, NULL));
 	config_free(&cfg);
+}
+
+/* README, behind pgbouncer: prepared statements unless DATABASE_PREPARE=off. */
+Test(config, database_prepare_is_on_or_off)
+{
+	struct config cfg;
+	char err[256];
+	char *path = write_file("DATABASE_PREPARE=off\n");
+
+	clear_env();
+	setenv("JWT_SECRET", "0123456789abcdef0123456789abcdef", 1);
+	cr_assert_eq(config_load(&cfg, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cfg.database_unnamed, 0);
+	config_free(&cfg);
+
+	setenv("TASKAPI_ENV_FILE", path, 1);
+	cr_assert_eq(config_load(&cfg, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cfg.database_unnamed, 1);
+	config_free(&cfg);
+
+	/* The environment wins over the file. */
+	setenv("DATABASE_PREPARE", "on", 1);
+	cr_assert_eq(config_load(&cfg, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cfg.database_unnamed, 0);
+	config_free(&cfg);
+
+	const char *bad[] = { "no", "OFF", "0", "off ", "true" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("DATABASE_PREPARE", bad[i], 1);
+		cr_assert_eq(config_load(&cfg, err, sizeof(err)), -1, "%s", bad[i]);
+		cr_assert(strstr(err, "DATABASE_PREPARE must be on or off") != NULL,
+		    "%s", err);
+		config_free(&cfg);
+	}
+	unlink(path);
+	free(path);
 }
