@@ -81,7 +81,11 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 static void db_stmt_name(enum db_stmt stmt, char name[DB_STMT_NAME]);
 static int db_alive(PGconn *conn);
 static int db_prepare(struct db *db, enum db_stmt stmt, PGresult **failed);
-static PGresult *db_exec_as(struct db *db, const char *name, int nparams,
+static int db_send(struct db *db, enum db_stmt stmt, int nparams,
+    const char *const *params);
+static PGresult *db_run(struct db *db, enum db_stmt stmt, int nparams,
+    const char *const *params);
+static PGresult *db_exec_as(struct db *db, enum db_stmt stmt, int nparams,
     const char *const *params);
 static void db_notice(void *arg, const char *message);
 static int db_connect(struct db *db);
@@ -221,7 +225,7 @@ db_prepare(struct db *db, enum db_stmt stmt, PGresult **failed)
 	char name[DB_STMT_NAME];
 	PGresult *res;
 
-	if (db->prepared & (1UL << stmt))
+	if (db->unnamed || (db->prepared & (1UL << stmt)))
 		return 0;
 	db_stmt_name(stmt, name);
 	res = PQprepare(db->conn, name, stmt_sql[stmt], 0, NULL);
@@ -242,6 +246,42 @@ db_prepare(struct db *db, enum db_stmt stmt, PGresult **failed)
 }
 
 /*
+ * Sends stmt into the pipeline by its prepared name, or, unnamed, with its
+ * text (DATABASE_PREPARE=off): behind a pool that hands each transaction
+ * another server connection (PgBouncer's transaction mode), a name
+ * prepared on one is unknown on the next, while an unnamed statement lives
+ * only as long as the transaction it is sent in. It costs a parse and a
+ * plan each time.
+ */
+static int
+db_send(struct db *db, enum db_stmt stmt, int nparams,
+    const char *const *params)
+{
+	char name[DB_STMT_NAME];
+
+	if (db->unnamed)
+		return PQsendQueryParams(db->conn, stmt_sql[stmt], nparams, NULL,
+		    params, NULL, NULL, 0);
+	db_stmt_name(stmt, name);
+	return PQsendQueryPrepared(db->conn, name, nparams, params, NULL, NULL,
+	    0);
+}
+
+/* The same as db_send, alone and waiting for its result. */
+static PGresult *
+db_run(struct db *db, enum db_stmt stmt, int nparams,
+    const char *const *params)
+{
+	char name[DB_STMT_NAME];
+
+	if (db->unnamed)
+		return PQexecParams(db->conn, stmt_sql[stmt], nparams, NULL,
+		    params, NULL, NULL, 0);
+	db_stmt_name(stmt, name);
+	return PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+}
+
+/*
  * Runs the subject setting and the statement in one pipeline: one write,
  * one round trip, and one implicit transaction (it ends at the sync), so
  * the transaction-local setting covers exactly this statement. Returns the
@@ -249,21 +289,17 @@ db_prepare(struct db *db, enum db_stmt stmt, PGresult **failed)
  * failed (the caller drops it).
  */
 static PGresult *
-db_exec_as(struct db *db, const char *name, int nparams,
+db_exec_as(struct db *db, enum db_stmt stmt, int nparams,
     const char *const *params)
 {
 	PGconn *conn = db->conn;
 	PGresult *res, *out = NULL;
-	char subject_name[DB_STMT_NAME];
 	int synced = 0;
 
-	db_stmt_name(STMT_SET_SUBJECT, subject_name);
 	if (!PQenterPipelineMode(conn))
 		return NULL;
-	if (!PQsendQueryPrepared(conn, subject_name, 1, &db->subject, NULL,
-	    NULL, 0) ||
-	    !PQsendQueryPrepared(conn, name, nparams, params, NULL, NULL, 0) ||
-	    !PQpipelineSync(conn))
+	if (!db_send(db, STMT_SET_SUBJECT, 1, &db->subject) ||
+	    !db_send(db, stmt, nparams, params) || !PQpipelineSync(conn))
 		return NULL;
 	/*
 	 * Results arrive in order: the setting's, then the statement's (or
@@ -302,7 +338,6 @@ PGresult *
 db_exec(struct db *db, enum db_stmt stmt, int nparams,
     const char *const *params)
 {
-	char name[DB_STMT_NAME];
 	PGresult *res = NULL;
 	int rc;
 
@@ -313,11 +348,10 @@ db_exec(struct db *db, enum db_stmt stmt, int nparams,
 	if (db->subject != NULL &&
 	    (rc = db_prepare(db, STMT_SET_SUBJECT, &res)) != 0)
 		return rc < 0 ? NULL : res;
-	db_stmt_name(stmt, name);
 	if (db->subject != NULL)
-		res = db_exec_as(db, name, nparams, params);
+		res = db_exec_as(db, stmt, nparams, params);
 	else
-		res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+		res = db_run(db, stmt, nparams, params);
 	if (res == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		/* The server went away: this request gets 503, the next one
 		 * connects again and prepares afresh. */

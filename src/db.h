@@ -36,6 +36,11 @@ struct db {
 	const char *conninfo;
 	const char *app_name;
 	unsigned long prepared;		/* bit i: statement i is prepared */
+	/*
+	 * DATABASE_PREPARE=off: every statement is sent unnamed, with its
+	 * text, so no state outlives a transaction (a transaction pool).
+	 */
+	int unnamed;
 	int role_checked;		/* db_check_role has run */
 	/*
 	 * The authenticated subject of the request being served, or NULL.
