@@ -5,6 +5,7 @@
 #               suite plain, under valgrind, and under ASan+UBSan
 #   make fuzz   run every fuzz target for FUZZ_SECONDS (60) each
 #   make bench  the API beside this machine's floors (bench/run)
+#   make install, make dist   see install.mk (README: Deploy)
 
 PORT     ?= 8080
 WORKERS  ?= 2
@@ -30,6 +31,8 @@ LDLIBS   += -lfcgi -lscrypt -lm $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDFLAGS  += -pie -Wl,-z,relro,-z,now
 
 PROGRAMS := auth_register auth_login auth_me tasks task_item task_complete health
+# Apache's own errors as JSON, for shared hosting (plain CGI only).
+PROGRAMS += http_error
 LIB_SRC  := $(wildcard src/*.c)
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/src/%.o)
 LIB      := $(BUILD)/libtaskapi.a
@@ -109,3 +112,4 @@ bench: deps
 	@BUILD=$(BUILD) WORKERS=$(WORKERS) bench/run
 
 include tests/fuzz/fuzz.mk
+include install.mk

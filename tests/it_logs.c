@@ -73,7 +73,7 @@ Test(logs, hold_no_secret_and_no_token)
 	const char *run = getenv("TASKAPI_TEST_RUN_DIR");
 	char dir[4096], path[8192];
 	size_t bytes = 0;
-	int files = 0;
+	int files = 0, min_files;
 	struct dirent *e;
 	DIR *d;
 
@@ -91,7 +91,10 @@ Test(logs, hold_no_secret_and_no_token)
 	scan(path, &bytes, &files);
 	fprintf(stderr, "logs: scanned %d files, %zu bytes\n", files, bytes);
 	/* The run happened: nginx logged the suite's requests, and every
-	 * route program and PostgreSQL have a log. */
-	cr_expect_geq(files, 10, "only %d log files", files);
+	 * route program and PostgreSQL have a log (through Apache, the
+	 * programs' stderr is in its error log: tests/run says how many). */
+	min_files = getenv("TASKAPI_TEST_LOG_FILES") != NULL ?
+	    atoi(getenv("TASKAPI_TEST_LOG_FILES")) : 10;
+	cr_expect_geq(files, min_files, "only %d log files", files);
 	cr_expect_gt(bytes, 20000, "only %zu bytes of logs", bytes);
 }
