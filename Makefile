@@ -2,7 +2,8 @@
 #   make run    install what is missing, build, start everything on 127.0.0.1:8080
 #   make stop   stop what make run started
 #   make test   build and run the whole suite: a short fuzz run, then the
-#               suite plain, under valgrind, and under ASan+UBSan
+#               suite plain, through Apache as plain CGI, under valgrind,
+#               and under ASan+UBSan
 #   make fuzz   run every fuzz target for FUZZ_SECONDS (60) each
 #   make bench  the API beside this machine's floors (bench/run)
 #   make install, make dist   see install.mk (README: Deploy)
@@ -89,11 +90,14 @@ migrate:
 
 # The whole suite, three times: as built for production, with every worker
 # under valgrind's memcheck, then under ASan+UBSan (programs and tests
-# alike). The last line is Criterion's summary.
+# alike); and as built, through Apache as plain CGI (make install, the
+# .htaccess; then the virtual host). The last line is Criterion's summary.
 test: deps
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	@tests/run $(BUILD)
+	@tests/run --apache $(BUILD)
+	@APACHE_SITE=vhost tests/run --apache $(BUILD)
 	@tests/run --valgrind $(BUILD)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all \
 	    $(BUILD)/asan/tests/taskapi-tests
