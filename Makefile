@@ -96,12 +96,12 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	@tests/run $(BUILD)
-	@tests/run --apache $(BUILD)
-	@APACHE_SITE=vhost tests/run --apache $(BUILD)
 	@tests/run --valgrind $(BUILD)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all \
 	    $(BUILD)/asan/tests/taskapi-tests
 	@tests/run $(BUILD)/asan
+	@tests/run --apache $(BUILD)
+	@APACHE_SITE=vhost tests/run --apache $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
