@@ -27,8 +27,8 @@ VERSION    ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo u
 
 MIGRATIONS := $(wildcard sql/[0-9]*.sql)
 SQL_BUNDLE := $(BUILD)/taskapi.sql
-DIST_NAME  := taskapi-$(VERSION)
-DIST_DIR   := $(BUILD)/dist/$(DIST_NAME)
+DIST_NAME   = taskapi-$(VERSION)
+DIST_DIR    = $(BUILD)/dist/$(DIST_NAME)
 
 .PHONY: install dist
 
