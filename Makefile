@@ -2,10 +2,12 @@
 #   make run    install what is missing, build, start everything on 127.0.0.1:8080
 #   make stop   stop what make run started
 #   make test   build and run the whole suite: a short fuzz run, then the
-#               suite plain, the page in a browser, the suite under valgrind
+#               suite plain, the page in a browser, through Apache as
+#               plain CGI, under valgrind
 #               and under ASan+UBSan
 #   make fuzz   run every fuzz target for FUZZ_SECONDS (60) each
 #   make bench  the API beside this machine's floors (bench/run)
+#   make install, make dist   see install.mk (README: Deploy)
 
 PORT     ?= 8080
 WORKERS  ?= 2
@@ -31,6 +33,8 @@ LDLIBS   += -lfcgi -lscrypt -lm $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDFLAGS  += -pie -Wl,-z,relro,-z,now
 
 PROGRAMS := auth_register auth_login auth_me tasks task_item task_complete health
+# Apache's own errors as JSON, for shared hosting (plain CGI only).
+PROGRAMS += http_error
 LIB_SRC  := $(wildcard src/*.c)
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/src/%.o)
 LIB      := $(BUILD)/libtaskapi.a
@@ -87,9 +91,11 @@ migrate:
 
 # The whole suite, three times: as built for production, with every worker
 # under valgrind's memcheck, then under ASan+UBSan (programs and tests
-# alike). The last line is Criterion's summary. Between the first two: the
-# page at / in headless Chromium, the suite again behind PgBouncer in
-# transaction mode, and the nginx + systemd deployment (tests/deploy).
+# alike). Between the first two: the page at / in headless Chromium, the
+# suite again behind PgBouncer in transaction mode, and the nginx + systemd
+# deployment (tests/deploy). Last, the suite through Apache as plain CGI
+# (make install, the .htaccess; then the virtual host). The last line is
+# Criterion's summary.
 test: deps
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
@@ -101,6 +107,8 @@ test: deps
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all \
 	    $(BUILD)/asan/tests/taskapi-tests
 	@tests/run $(BUILD)/asan
+	@tests/run --apache $(BUILD)
+	@APACHE_SITE=vhost tests/run --apache $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
@@ -115,3 +123,4 @@ bench: deps
 	@BUILD=$(BUILD) WORKERS=$(WORKERS) bench/run
 
 include tests/fuzz/fuzz.mk
+include install.mk

@@ -2,12 +2,15 @@
  * app.c: the loop every route program runs. One request flows through
  * app_handle in API.md's order of checks: CORS and OPTIONS, the method
  * (405), the token (401), then the route's handler, which parses the body
- * (413, 415, 400, 422) and touches the row (404, 403).
+ * (413, 415, 400, 422) and touches the row (404, 403). The same program
+ * runs as a FastCGI worker (many requests) or as a plain CGI program (one).
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 #include <json-c/json.h>
@@ -17,6 +20,11 @@
 #include "listener.h"
 
 static void on_terminate(int sig);
+static int is_cgi(void);
+static int serve_cgi(const struct route *route, const struct config *cfg);
+static const char *cgi_param(void *ctx, const char *name);
+static int cgi_read(void *ctx, char *buf, int n);
+static int cgi_write(void *ctx, const char *buf, size_t n);
 static const struct route_method *find_method(const struct route *route,
     const char *method);
 static void add_cors(const struct route *route, const struct config *cfg,
@@ -52,6 +60,12 @@ app_main(const struct route *route)
 	    config_load(&cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "taskapi[%s]: %s\n", route->name, err);
 		return 1;
+	}
+	if (is_cgi()) {
+		int rc = serve_cgi(route, &cfg);
+
+		config_free(&cfg);
+		return rc;
 	}
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
 		fprintf(stderr, "taskapi[%s]: cannot initialise FastCGI\n",
@@ -146,6 +160,77 @@ finish_without_linger(FCGX_Request *fr)
 		;
 	if (FCGX_HasSeenEOF(fr->in) == EOF && FCGX_GetError(fr->in) == 0)
 		FCGX_Detach(fr);
+}
+
+/*
+ * Plain CGI (RFC 3875): the web server started this process for one
+ * request and set GATEWAY_INTERFACE; stdin is the body, not a FastCGI
+ * listening socket (libfcgi's FCGX_IsCGI looks at that). FCGX_Accept_r
+ * does not serve CGI itself: on a stdin that is no socket, its accept
+ * fails and the loop would end without an answer.
+ */
+static int
+is_cgi(void)
+{
+	return getenv("GATEWAY_INTERFACE") != NULL && FCGX_IsCGI();
+}
+
+/*
+ * One request from the environment and stdin, its answer on stdout, then
+ * exit. Start-up stays cheap: the connection is made only if the request
+ * needs the database (a 401 or 405 never connects), and since it serves one
+ * request, its statements go unnamed, parsed in the round trip that runs
+ * them, instead of a PQprepare round trip each; the role check of
+ * db_check_role is left to sql/migrate and the FastCGI workers.
+ */
+static int
+serve_cgi(const struct route *route, const struct config *cfg)
+{
+	struct request req;
+	struct response res;
+	struct db db;
+	int rc = 0;
+
+	db_init(&db, cfg->database_url, route->name);
+	db.unnamed = 1;
+	db.role_checked = 1;
+	response_init(&res);
+	if (request_parse(&req, cgi_param, cgi_read, NULL) != 0)
+		response_error(&res, 500, "Internal server error");
+	else
+		app_handle(route, cfg, &db, &req, &res, time(NULL));
+	if (response_write(&res, cgi_write, NULL) != 0 || fflush(stdout) != 0)
+		rc = 1;
+	response_free(&res);
+	request_free(&req);
+	db_close(&db);
+	return rc;
+}
+
+static const char *
+cgi_param(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+static int
+cgi_read(void *ctx, char *buf, int n)
+{
+	ssize_t got;
+
+	(void)ctx;
+	do
+		got = read(STDIN_FILENO, buf, (size_t)n);
+	while (got < 0 && errno == EINTR);
+	return (int)got;
+}
+
+static int
+cgi_write(void *ctx, const char *buf, size_t n)
+{
+	(void)ctx;
+	return fwrite(buf, 1, n, stdout) == n ? 0 : -1;
 }
 
 static void

@@ -4,6 +4,7 @@
  * lengths are checked, the body is capped, and escapes are validated.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,8 @@
 
 static const char *param_or(request_param_fn param, void *ctx,
     const char *name, const char *dflt);
+static const char *param_or_redirected(request_param_fn param, void *ctx,
+    const char *name);
 static int parse_length(const char *s, size_t *out);
 static int read_body(struct request *r, request_read_fn rd, void *ctx,
     size_t want, int known);
@@ -29,9 +32,9 @@ request_parse(struct request *r, request_param_fn param, request_read_fn rd,
 	r->method = param_or(param, ctx, "REQUEST_METHOD", "GET");
 	r->query = param_or(param, ctx, "QUERY_STRING", "");
 	r->content_type = param_or(param, ctx, "CONTENT_TYPE", NULL);
-	r->authorization = param_or(param, ctx, "HTTP_AUTHORIZATION", NULL);
+	r->authorization = param_or_redirected(param, ctx, "HTTP_AUTHORIZATION");
 	r->origin = param_or(param, ctx, "HTTP_ORIGIN", NULL);
-	r->task_id = param_or(param, ctx, "TASK_ID", NULL);
+	r->task_id = param_or_redirected(param, ctx, "TASK_ID");
 	if (r->content_type != NULL && r->content_type[0] == '\0')
 		r->content_type = NULL;
 
@@ -65,6 +68,26 @@ param_or(request_param_fn param, void *ctx, const char *name, const char *dflt)
 	const char *v = param(ctx, name);
 
 	return v != NULL ? v : dflt;
+}
+
+/*
+ * Apache under plain CGI: a variable that an .htaccess rewrite rule sets
+ * (the Authorization header, which Apache keeps from CGI programs unless
+ * CGIPassAuth is on, and the {id} of the path) reaches the program with
+ * REDIRECT_ in front, because the rewrite is an internal redirect. Request
+ * headers arrive as HTTP_*, so a client cannot make a REDIRECT_ variable;
+ * nginx sends neither name.
+ */
+static const char *
+param_or_redirected(request_param_fn param, void *ctx, const char *name)
+{
+	char redirected[64];
+	const char *v = param(ctx, name);
+
+	if (v != NULL)
+		return v;
+	snprintf(redirected, sizeof(redirected), "REDIRECT_%s", name);
+	return param(ctx, redirected);
 }
 
 /* Content-Length is decimal digits only; anything else is refused. */

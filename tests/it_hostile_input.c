@@ -376,15 +376,52 @@ raw_exchange(const char *request, size_t len, struct raw_reply *out)
 }
 
 /*
- * The next HTTP response in reply, from *pos on (Content-Length framed,
- * as nginx frames every answer of this API); NULL when none is left.
- * Returns an http_res for the shared checks (http_free()).
+ * A chunked body from p (RFC 9112, 7.1), no trailers: the decoded bytes
+ * (free()) and their count in *len; *next is the byte after it.
+ */
+static char *
+dechunk(const char *p, const char *end, size_t *len, const char **next)
+{
+	char *out = NULL;
+	size_t size;
+
+	*len = 0;
+	for (;;) {
+		const char *eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+		char *hexend;
+
+		cr_assert_not_null(eol, "a cut chunk size line: %.100s", p);
+		size = (size_t)strtoul(p, &hexend, 16);
+		cr_assert(hexend > p && hexend <= eol, "a bad chunk size: %.100s", p);
+		p = eol + 2;
+		cr_assert((size_t)(end - p) >= size + 2, "a cut chunk");
+		if (size == 0)
+			break;
+		cr_assert_not_null(out = realloc(out, *len + size + 1));
+		memcpy(out + *len, p, size);
+		*len += size;
+		cr_assert(p[size] == '\r' && p[size + 1] == '\n', "a chunk without CRLF");
+		p += size + 2;
+	}
+	cr_assert(p[0] == '\r' && p[1] == '\n', "trailers after the last chunk");
+	*next = p + 2;
+	if (out == NULL)
+		cr_assert_not_null(out = malloc(1));
+	out[*len] = '\0';
+	return out;
+}
+
+/*
+ * The next HTTP response in reply, from *pos on (Content-Length framed, as
+ * nginx frames every answer of this API, or chunked, as Apache frames a
+ * CGI program's); NULL when none is left. Returns an http_res for the
+ * shared checks (http_free()).
  */
 static struct http_res *
 raw_next(const struct raw_reply *reply, size_t *pos)
 {
 	const char *p = reply->data + *pos, *end = reply->data + reply->len;
-	const char *eoh, *cl;
+	const char *eoh, *cl, *te, *next;
 	struct http_res *r;
 	size_t hlen, blen = 0;
 
@@ -397,14 +434,22 @@ raw_next(const struct raw_reply *reply, size_t *pos)
 	    "not an HTTP answer: %.300s", p);
 	hlen = (size_t)(eoh - p) + 2;
 	cr_assert_not_null(r->headers = strndup(p, hlen));
-	cl = http_header(r, "Content-Length");
-	cr_assert_not_null(cl, "an answer without Content-Length: %.300s", p);
-	blen = (size_t)strtoul(cl, NULL, 10);
-	cr_assert(eoh + 4 + blen <= end, "a cut answer: %.300s", p);
-	cr_assert_not_null(r->body = strndup(eoh + 4, blen));
+	te = http_header(r, "Transfer-Encoding");
+	if (te != NULL && strcasecmp(te, "chunked") == 0) {
+		cr_assert_null(http_header(r, "Content-Length"),
+		    "chunked and a Content-Length: %.300s", p);
+		r->body = dechunk(eoh + 4, end, &blen, &next);
+	} else {
+		cl = http_header(r, "Content-Length");
+		cr_assert_not_null(cl, "an answer without Content-Length: %.300s", p);
+		blen = (size_t)strtoul(cl, NULL, 10);
+		cr_assert(eoh + 4 + blen <= end, "a cut answer: %.300s", p);
+		cr_assert_not_null(r->body = strndup(eoh + 4, blen));
+		next = eoh + 4 + blen;
+	}
 	r->body_len = blen;
 	r->json = blen > 0 ? json_tokener_parse(r->body) : NULL;
-	*pos = (size_t)(eoh + 4 + blen - reply->data);
+	*pos = (size_t)(next - reply->data);
 	return r;
 }
 

@@ -147,14 +147,12 @@ Test(methods, unserved_methods_are_405_with_the_same_allow)
 		{ "DELETE", "/api/tasks", "GET, POST, OPTIONS" },
 		{ "PUT", "/api/tasks", "GET, POST, OPTIONS" },
 		{ "PATCH", "/api/tasks", "GET, POST, OPTIONS" },
-		{ "TRACE", "/api/tasks", "GET, POST, OPTIONS" },
 		{ "GET", "/api/auth/login", "POST, OPTIONS" },
 		{ "GET", "/api/auth/register", "POST, OPTIONS" },
 		{ "DELETE", "/api/auth/register", "POST, OPTIONS" },
 		{ "POST", "/api/auth/me", "GET, OPTIONS" },
 		{ "DELETE", "/api/health", "GET, OPTIONS" },
 		{ "POST", item, "GET, PUT, PATCH, DELETE, OPTIONS" },
-		{ "TRACE", item, "GET, PUT, PATCH, DELETE, OPTIONS" },
 		{ "PUT", complete, "PATCH, OPTIONS" },
 		{ "GET", complete, "PATCH, OPTIONS" },
 		{ "POST", complete, "PATCH, OPTIONS" },
@@ -253,10 +251,6 @@ Test(cors, ordinary_responses_and_errors_to_an_allowed_origin)
 	cors_ordinary(r, 0, "nginx 404");
 	http_free(r);
 
-	r = req("TRACE", "/api/tasks", ALLOWED, NULL, NULL);
-	json_error(r, 405, "Method Not Allowed", "TRACE");
-	cors_ordinary(r, 0, "nginx 405");
-	http_free(r);
 	free(token);
 }
 
@@ -382,7 +376,7 @@ Test(nginx, its_own_answers_are_json_whatever_the_path_extension)
 {
 	static const struct { const char *method, *path; long status; } cases[] = {
 		{ "GET", "/index.html", 404 }, { "GET", "/favicon.gif", 404 },
-		{ "GET", "/api/nope.jpg", 404 }, { "TRACE", "/api/tasks/x.html", 405 },
+		{ "GET", "/api/nope.jpg", 404 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -411,6 +405,43 @@ Test(nginx, a_body_over_64_kib_is_json_413)
 	json_error(r, 413, "Request body too large", "70 KiB");
 	http_free(r);
 	free(body);
+}
+
+/* ---- trace: the web server answers TRACE itself ---- */
+
+/*
+ * TRACE never echoes the request back (that would show a page's script
+ * the Authorization header): on every route it is a JSON 405 with the
+ * route's Allow, with CORS headers for an allowed origin, whatever the
+ * path's extension. nginx refuses it before any location; Apache before
+ * any .htaccess is read, so on a shared host its TraceEnable decides
+ * (tests/run --apache says why this is left out there).
+ */
+Test(trace, is_a_json_405_with_the_routes_allow)
+{
+	char subject[37], item[128];
+	char *token;
+
+	test_uuid(subject);
+	token = token_for(subject);
+	snprintf(item, sizeof(item), "/api/tasks/%s", subject);
+	const struct { const char *path, *allow; } cases[] = {
+		{ "/api/tasks", "GET, POST, OPTIONS" },
+		{ item, "GET, PUT, PATCH, DELETE, OPTIONS" },
+		{ "/api/tasks/x.html", "GET, PUT, PATCH, DELETE, OPTIONS" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char what[256];
+		struct http_res *r;
+
+		snprintf(what, sizeof(what), "TRACE %s", cases[i].path);
+		r = req("TRACE", cases[i].path, ALLOWED, token, NULL);
+		json_error(r, 405, "Method Not Allowed", what);
+		header_is(r, "Allow", cases[i].allow, what);
+		cors_ordinary(r, 0, what);
+		http_free(r);
+	}
+	free(token);
 }
 
 /* ---- protected: authentication comes before everything else ---- */
