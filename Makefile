@@ -12,7 +12,7 @@ BUILD    ?= build
 RUN_DIR  ?= .run
 ENV_FILE ?= taskapi.env
 
-PKGS     := libjwt json-c libpq
+PKGS     := libjwt json-c libpq libcrypto libcurl
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
