@@ -66,8 +66,13 @@ $(LIB): $(LIB_OBJ)
 $(BUILD)/cgi-bin/%: $(BUILD)/cgi-bin/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(TEST_BIN): $(TEST_OBJ) $(LIB)
+$(TEST_BIN): $(TEST_OBJ) $(LIB) | $(BUILD)/tests/jwks-server
 	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion -lcurl $(LDLIBS)
+
+# The test instance's stand-in issuer of a JWKS (tests/run starts it).
+$(BUILD)/tests/jwks-server: $(BUILD)/tests/tools/jwks-server.o \
+    $(BUILD)/tests/jwks_server.o $(BUILD)/tests/keys.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Packages are checked once per make invocation, before the first compile.
 .PHONY: deps-quiet

@@ -216,7 +216,8 @@ segment_json(const char *b64, size_t len)
 		o = NULL;
 	}
 out:
-	json_tokener_free(tok);
+	if (tok != NULL)
+		json_tokener_free(tok);	/* json-c 0.16 does not take NULL */
 	free(text);
 	return o;
 }

@@ -69,7 +69,9 @@ clear_env(void)
 {
 	const char *keys[] = { "JWT_SECRET", "JWT_SECRET_PREVIOUS", "JWT_EXPIRES_IN",
 	    "JWT_ISSUER", "JWT_AUDIENCE", "CORS_ALLOWED_ORIGINS", "DATABASE_URL",
-	    "TASKAPI_ENV_FILE", NULL };
+	    "TASKAPI_ENV_FILE", "JWT_JWKS_URL", "JWT_JWKS_FILE", "JWT_JWKS_ISSUER",
+	    "JWT_JWKS_AUDIENCE", "JWT_JWKS_ALGORITHMS", "JWT_JWKS_CACHE_FILE",
+	    "JWT_JWKS_CACHE_SECONDS", "JWT_JWKS_RETRY_SECONDS", NULL };
 
 	for (int i = 0; keys[i] != NULL; i++)
 		unsetenv(keys[i]);
