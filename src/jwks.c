@@ -160,6 +160,7 @@ static int may_fetch(const struct jwks *j, time_t now);
 static int open_trusted(const char *path, int nofollow, int root_ok,
     struct file_id *id, char *why, size_t whylen);
 static char *read_fd(int fd, size_t max, size_t *len);
+static void id_from_stat(struct file_id *id, const struct stat *st);
 static int same_file(const struct file_id *a, const struct file_id *b);
 static int file_sync(struct jwks *j, time_t now, char *err, size_t errlen);
 static char *fetch_url(const char *url, long timeout_ms, size_t *len,
@@ -847,8 +848,12 @@ jwks_verify(struct jwks *j, const char *alg_name, const char *kid,
 			}
 		}
 		found = lookup(j->set, kid, alg);
-	} else if (found == KEY_NONE || stale(j, now)) {
-		/* Another process may have fetched it already. */
+	} else {
+		/*
+		 * Whatever another process fetched is taken in at once (an
+		 * lstat when nothing changed), so every process serves the
+		 * newest set: a key the issuer removed goes everywhere.
+		 */
 		cache_sync(j);
 		found = lookup(j->set, kid, alg);
 		if ((found == KEY_NONE || stale(j, now)) && may_fetch(j, now)) {
@@ -929,11 +934,7 @@ open_trusted(const char *path, int nofollow, int root_ok, struct file_id *id,
 		snprintf(why, whylen, "%s is writable by group or others", path);
 		goto refuse;
 	}
-	id->dev = st.st_dev;
-	id->ino = st.st_ino;
-	id->size = st.st_size;
-	id->mtime = st.st_mtim;
-	id->valid = 1;
+	id_from_stat(id, &st);
 	return fd;
 refuse:
 	close(fd);
@@ -967,6 +968,16 @@ read_fd(int fd, size_t max, size_t *len)
 	buf[n] = '\0';
 	*len = n;
 	return buf;
+}
+
+static void
+id_from_stat(struct file_id *id, const struct stat *st)
+{
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtime = st->st_mtim;
+	id->valid = 1;
 }
 
 static int
@@ -1128,7 +1139,7 @@ refresh(struct jwks *j, time_t now)
 		if (lock == -1) {
 			/* Another process has been fetching for the whole
 			 * budget: do not queue behind it again soon. */
-			j->checked_at = now;
+			j->checked_at = now + elapsed_ms(&start) / 1000;
 			return;
 		}
 		cache_sync(j);
@@ -1156,7 +1167,9 @@ refresh(struct jwks *j, time_t now)
 			json_object_put(doc);
 		}
 	}
-	j->checked_at = now;
+	/* The attempt's end, not its start: the next may come a retry
+	 * period after the last one gave up, not at once. */
+	j->checked_at = now + elapsed_ms(&start) / 1000;
 	cache_write(j);
 out:
 	if (lock >= 0)
@@ -1206,6 +1219,7 @@ static void
 cache_sync(struct jwks *j)
 {
 	struct file_id id = { 0 };
+	struct stat st;
 	struct json_object *doc = NULL, *v, *keys = NULL;
 	struct jwks_set *set = NULL;
 	time_t fetched_at = 0, checked_at = 0;
@@ -1217,6 +1231,12 @@ cache_sync(struct jwks *j)
 
 	if (j->cache_path == NULL)
 		return;
+	/* The hot path: unchanged since we last read or wrote it. */
+	if (lstat(j->cache_path, &st) == 0) {
+		id_from_stat(&id, &st);
+		if (same_file(&id, &j->seen))
+			return;
+	}
 	if ((fd = open_trusted(j->cache_path, 1, 0, &id, why, sizeof(why))) < 0) {
 		if (errno != ENOENT && !j->warned) {
 			jwks_log("cache file refused: %s", why);
@@ -1307,11 +1327,7 @@ cache_write(struct jwks *j)
 	if (rename(tmp, j->cache_path) != 0)
 		goto fail;
 	/* Our own write needs no reading back. */
-	j->seen.dev = st.st_dev;
-	j->seen.ino = st.st_ino;
-	j->seen.size = st.st_size;
-	j->seen.mtime = st.st_mtim;
-	j->seen.valid = 1;
+	id_from_stat(&j->seen, &st);
 	free(tmp);
 	json_object_put(o);
 	return;
