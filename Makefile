@@ -2,7 +2,9 @@
 #   make run    install what is missing, build, start everything on 127.0.0.1:8080
 #   make stop   stop what make run started
 #   make test   build and run the whole suite: a short fuzz run, then the
-#               suite plain, under valgrind, and under ASan+UBSan
+#               suite plain, behind the real Better Auth, under valgrind,
+#               and under ASan+UBSan
+#   make test-better-auth  the API behind the real Better Auth (npm)
 #   make fuzz   run every fuzz target for FUZZ_SECONDS (60) each
 #   make bench  the API beside this machine's floors (bench/run)
 
@@ -38,7 +40,7 @@ TEST_SRC := $(wildcard tests/*.c)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 TEST_BIN := $(BUILD)/tests/taskapi-tests
 
-.PHONY: all deps run stop test check unit clean migrate bench
+.PHONY: all deps run stop test check unit clean migrate bench test-better-auth
 .DELETE_ON_ERROR:
 # Keep object files: they are inputs of both the programs and the tests.
 .SECONDARY:
@@ -96,10 +98,18 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory all $(TEST_BIN)
 	@tests/run $(BUILD)
+	@tests/better-auth/run $(BUILD)
 	@tests/run --valgrind $(BUILD)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all \
 	    $(BUILD)/asan/tests/taskapi-tests
 	@tests/run $(BUILD)/asan
+
+# A headless Better Auth (email and password, the jwt() plugin) signs its
+# users' tokens with EdDSA, ES256, RS256, PS256 and ES512, and they drive
+# the task routes; better-auth and pg come from npm into $(BUILD)/better-auth.
+test-better-auth: deps
+	@$(MAKE) --no-print-directory all
+	@tests/better-auth/run $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
