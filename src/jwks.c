@@ -835,10 +835,9 @@ jwks_verify(struct jwks *j, const char *alg_name, const char *kid,
 	/* Refused before any lookup, so it can never cause a fetch. */
 	if (alg < 0 || (j->algorithms != 0 && (j->algorithms & 1u << alg) == 0))
 		return JWKS_WRONG_KEY;
-	found = lookup(j->set, kid, alg);
 	if (j->file != NULL) {
-		/* A local file costs a stat to look at again. */
-		if (found == KEY_NONE) {
+		/* A local file costs an open and an fstat to look at again. */
+		if ((found = lookup(j->set, kid, alg)) == KEY_NONE) {
 			if (file_sync(j, now, err, sizeof(err)) == 0)
 				j->warned = 0;
 			else if (!j->warned) {
@@ -846,8 +845,8 @@ jwks_verify(struct jwks *j, const char *alg_name, const char *kid,
 				    err);
 				j->warned = 1;
 			}
+			found = lookup(j->set, kid, alg);
 		}
-		found = lookup(j->set, kid, alg);
 	} else {
 		/*
 		 * Whatever another process fetched is taken in at once (an
