@@ -1428,6 +1428,8 @@ Test(jwks, the_default_cache_file_is_private)
 		cr_assert_eq(lstat(out, &st), 0, "%s", out);
 		cr_assert_eq(st.st_mode & 0777, 0600);
 		unlink(out);
+		strcat(out, ".lock");
+		unlink(out);
 	}
 	ikey_free(&a);
 }
