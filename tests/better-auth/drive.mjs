@@ -187,4 +187,4 @@ async function round(alg) {
 }
 
 for (const alg of ALGS) await round(alg);
-console.log(`better-auth: ${ALGS.length} algorithms passed`);
+console.log(`better-auth: ${ALGS.join(", ")}: passed`);
