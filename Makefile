@@ -2,9 +2,10 @@
 #   make run    install what is missing, build, start everything on 127.0.0.1:8080
 #   make stop   stop what make run started
 #   make test   build and run the whole suite: a short fuzz run, then the
-#               suite plain, the page in a browser, through Apache as
-#               plain CGI, under valgrind
+#               suite plain, the page in a browser, behind the real Better
+#               Auth, through Apache as plain CGI, under valgrind
 #               and under ASan+UBSan
+#   make test-better-auth  the API behind the real Better Auth (npm)
 #   make fuzz   run every fuzz target for FUZZ_SECONDS (60) each
 #   make bench  the API beside this machine's floors (bench/run)
 #   make install, make dist   see install.mk (README: Deploy)
@@ -15,7 +16,7 @@ BUILD    ?= build
 RUN_DIR  ?= .run
 ENV_FILE ?= taskapi.env
 
-PKGS     := libjwt json-c libpq
+PKGS     := libjwt json-c libpq libcrypto libcurl
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
@@ -43,7 +44,7 @@ TEST_SRC := $(wildcard tests/*.c)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 TEST_BIN := $(BUILD)/tests/taskapi-tests
 
-.PHONY: all deps run stop test check unit clean migrate bench
+.PHONY: all deps run stop test check unit clean migrate bench test-better-auth
 .DELETE_ON_ERROR:
 # Keep object files: they are inputs of both the programs and the tests.
 .SECONDARY:
@@ -71,8 +72,13 @@ $(LIB): $(LIB_OBJ)
 $(BUILD)/cgi-bin/%: $(BUILD)/cgi-bin/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(TEST_BIN): $(TEST_OBJ) $(LIB)
+$(TEST_BIN): $(TEST_OBJ) $(LIB) | $(BUILD)/tests/jwks-server
 	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion -lcurl $(LDLIBS)
+
+# The test instance's stand-in issuer of a JWKS (tests/run starts it).
+$(BUILD)/tests/jwks-server: $(BUILD)/tests/tools/jwks-server.o \
+    $(BUILD)/tests/jwks_server.o $(BUILD)/tests/keys.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Packages are checked once per make invocation, before the first compile.
 .PHONY: deps-quiet
@@ -103,12 +109,20 @@ test: deps
 	@tests/run --browser $(BUILD)
 	@tests/run --pgbouncer $(BUILD)
 	@tests/deploy $(BUILD)
+	@tests/better-auth/run $(BUILD)
 	@tests/run --valgrind $(BUILD)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all \
 	    $(BUILD)/asan/tests/taskapi-tests
 	@tests/run $(BUILD)/asan
 	@tests/run --apache $(BUILD)
 	@APACHE_SITE=vhost tests/run --apache $(BUILD)
+
+# A headless Better Auth (email and password, the jwt() plugin) signs its
+# users' tokens with EdDSA, ES256, RS256, PS256 and ES512, and they drive
+# the task routes; better-auth and pg come from npm into $(BUILD)/better-auth.
+test-better-auth: deps
+	@$(MAKE) --no-print-directory all
+	@tests/better-auth/run $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

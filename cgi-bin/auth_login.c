@@ -35,6 +35,8 @@ login(struct ctx *c)
 	PGresult *res = NULL;
 	enum str_result er, pr;
 
+	if (!user_accounts_here(c))
+		return;
 	if ((body = ctx_body(c)) == NULL)
 		return;
 	er = body_string(body, "email", 0, (size_t)-1, &raw, &elen);

@@ -31,6 +31,8 @@ register_user(struct ctx *c)
 	size_t len;
 	PGresult *res;
 
+	if (!user_accounts_here(c))
+		return;
 	if ((body = ctx_body(c)) == NULL)
 		return;
 	if (body_string(body, "email", 1, (size_t)-1, &raw, &len) != STR_OK ||

@@ -1,9 +1,11 @@
 /*
- * auth.c: bearer tokens and passwords. libjwt 1.10 verifies the signature
- * for whatever algorithm the token names and checks no claim at all, so the
- * algorithm, exp, nbf, iss, aud and the subject are all checked here, on the
- * payload re-read with json-c. The hot path costs one HMAC-SHA256 and two
- * small JSON parses.
+ * auth.c: bearer tokens and passwords. Our own tokens are HS256 on libjwt
+ * 1.10, which verifies the signature for whatever algorithm the token names
+ * and checks no claim at all; an external issuer's (EdDSA, ES256, RS256...)
+ * are checked against its key set by jwks.c. Either way, exp, nbf, iss, aud
+ * and the subject are checked here, by one function, on the payload read
+ * with json-c. The hot path costs one signature check (an HMAC-SHA256, or
+ * an Ed25519/ECDSA/RSA verification) and two or three small JSON parses.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "auth.h"
 #include "body.h"
 #include "config.h"
+#include "jwks.h"
 #include "user.h"
 
 /*
@@ -29,9 +32,19 @@ const char password_dummy_hash[] =
     "doI6N9DNNv333JecSNqXGEKtaiIXbILOzeFPHeae+tX8BzbOncHLgQ==";
 
 static int token_shape_ok(const char *jwt, size_t len);
+static enum token_status verify_hs256(const struct config *cfg,
+    const char *token, time_t now, struct token_claims *out);
+static enum token_status verify_jwks(const struct config *cfg,
+    const char *token, struct json_object *header, const char *alg,
+    time_t now, struct token_claims *out);
+static struct json_object *segment_json(const char *b64, size_t len);
+static const char *header_string(struct json_object *header,
+    const char *name);
+static int type_ok(struct json_object *header);
 static jwt_t *decode_with_keys(const struct config *cfg, const char *jwt);
-static enum token_status check_claims(const struct config *cfg,
-    struct json_object *claims, time_t now, struct token_claims *out);
+static enum token_status check_claims(const char *issuer,
+    const char *audience, struct json_object *claims, time_t now,
+    struct token_claims *out);
 static int number_claim(struct json_object *claims, const char *name,
     int *present, double *value);
 static int audience_matches(struct json_object *aud, const char *want);
@@ -90,14 +103,39 @@ enum token_status
 token_verify_jwt(const struct config *cfg, const char *token, time_t now,
     struct token_claims *out)
 {
+	struct json_object *header = NULL;
+	const char *alg;
+	enum token_status st;
+
+	memset(out, 0, sizeof(*out));
+	if (!token_shape_ok(token, strlen(token)))
+		return TOKEN_INVALID;
+	/*
+	 * RFC 8725 2.1: the algorithm is ours to choose, not the token's. One
+	 * the issuer's key set can verify goes there, and must fit its key;
+	 * anything else goes to the HS256 path, which takes only HS256 with
+	 * our secret. Without a key set, the header is libjwt's alone to read.
+	 */
+	if (cfg->jwks != NULL)
+		header = segment_json(token, strcspn(token, "."));
+	if (header != NULL && (alg = header_string(header, "alg")) != NULL &&
+	    jwks_alg_from_name(alg) >= 0)
+		st = verify_jwks(cfg, token, header, alg, now, out);
+	else
+		st = verify_hs256(cfg, token, now, out);
+	json_object_put(header);
+	return st;
+}
+
+static enum token_status
+verify_hs256(const struct config *cfg, const char *token, time_t now,
+    struct token_claims *out)
+{
 	struct json_object *claims = NULL;
 	char *payload = NULL;
 	enum token_status st = TOKEN_INVALID;
 	jwt_t *jwt;
 
-	memset(out, 0, sizeof(*out));
-	if (!token_shape_ok(token, strlen(token)))
-		return TOKEN_INVALID;
 	if ((jwt = decode_with_keys(cfg, token)) == NULL)
 		return TOKEN_INVALID;
 	/* RFC 8725 2.1: the algorithm is ours to choose, not the token's. */
@@ -108,12 +146,115 @@ token_verify_jwt(const struct config *cfg, const char *token, time_t now,
 	claims = json_tokener_parse(payload);
 	if (claims == NULL || !json_object_is_type(claims, json_type_object))
 		goto out;
-	st = check_claims(cfg, claims, now, out);
+	st = check_claims(cfg->jwt_issuer, cfg->jwt_audience, claims, now, out);
 out:
 	json_object_put(claims);
 	free(payload);
 	jwt_free(jwt);
 	return st;
+}
+
+/*
+ * An external issuer's token (API.md: JWT_JWKS_URL): the key is chosen by
+ * kid, the alg must be exactly that key's, and the token must carry
+ * JWT_JWKS_ISSUER and JWT_JWKS_AUDIENCE.
+ */
+static enum token_status
+verify_jwks(const struct config *cfg, const char *token,
+    struct json_object *header, const char *alg, time_t now,
+    struct token_claims *out)
+{
+	const char *dot1 = strchr(token, '.'), *dot2 = strrchr(token, '.');
+	struct json_object *claims = NULL;
+	unsigned char *sig = NULL;
+	enum token_status st = TOKEN_INVALID;
+	const char *kid;
+	size_t siglen;
+
+	/* RFC 7515 4.1.11: an extension we would have to understand. */
+	if (json_object_object_get_ex(header, "crit", NULL) || !type_ok(header))
+		return TOKEN_INVALID;
+	if ((kid = header_string(header, "kid")) == NULL)
+		return TOKEN_INVALID;
+	if ((sig = jws_b64url_decode(dot2 + 1, strlen(dot2 + 1), &siglen)) == NULL)
+		return TOKEN_INVALID;
+	if (jwks_verify(cfg->jwks, alg, kid, (const unsigned char *)token,
+	    (size_t)(dot2 - token), sig, siglen, now) != JWKS_OK)
+		goto out;
+	if ((claims = segment_json(dot1 + 1, (size_t)(dot2 - dot1 - 1))) == NULL)
+		goto out;
+	st = check_claims(cfg->jwt_jwks_issuer, cfg->jwt_jwks_audience, claims,
+	    now, out);
+out:
+	json_object_put(claims);
+	free(sig);
+	return st;
+}
+
+/*
+ * A base64url segment holding a JSON object, checked as strictly as a
+ * request body (json-c alone takes NaN, single quotes and worse). NULL if
+ * it is anything else.
+ */
+static struct json_object *
+segment_json(const char *b64, size_t len)
+{
+	struct json_tokener *tok = NULL;
+	struct json_object *o = NULL;
+	unsigned char *text;
+	size_t n;
+
+	if ((text = jws_b64url_decode(b64, len, &n)) == NULL)
+		return NULL;
+	if (json_syntax_check((const char *)text, n, BODY_JSON_DEPTH_MAX, NULL,
+	    0) != JSON_OK || (tok = json_tokener_new()) == NULL)
+		goto out;
+	o = json_tokener_parse_ex(tok, (const char *)text, (int)n);
+	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
+	    !json_object_is_type(o, json_type_object))) {
+		json_object_put(o);
+		o = NULL;
+	}
+out:
+	if (tok != NULL)
+		json_tokener_free(tok);	/* json-c 0.16 does not take NULL */
+	free(text);
+	return o;
+}
+
+/* A header member that is a non-empty string without U+0000, or NULL. */
+static const char *
+header_string(struct json_object *header, const char *name)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(header, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	if (s[0] == '\0' || strlen(s) != (size_t)json_object_get_string_len(v))
+		return NULL;
+	return s;
+}
+
+/*
+ * RFC 8725 3.11: a typ, when present, must say this is an access token,
+ * so a JWT of another kind signed with the same key (Better Auth's
+ * session-cache cookie is "better-auth.session-cache+jwt") is refused.
+ */
+static int
+type_ok(struct json_object *header)
+{
+	const char *typ;
+
+	if (!json_object_object_get_ex(header, "typ", NULL))
+		return 1;
+	if ((typ = header_string(header, "typ")) == NULL)
+		return 0;
+	if (strncasecmp(typ, "application/", 12) == 0)
+		typ += 12;
+	return strcasecmp(typ, "JWT") == 0 || strcasecmp(typ, "at+jwt") == 0;
 }
 
 /* Three base64url segments, the signature not empty. */
@@ -161,9 +302,13 @@ decode_with_keys(const struct config *cfg, const char *token)
 	return NULL;
 }
 
+/*
+ * The claim rules of API.md, the same for every token: issuer and audience
+ * are checked when given (NULL: not configured).
+ */
 static enum token_status
-check_claims(const struct config *cfg, struct json_object *claims, time_t now,
-    struct token_claims *out)
+check_claims(const char *issuer, const char *audience,
+    struct json_object *claims, time_t now, struct token_claims *out)
 {
 	struct json_object *v;
 	double exp, nbf;
@@ -176,15 +321,15 @@ check_claims(const struct config *cfg, struct json_object *claims, time_t now,
 		return TOKEN_INVALID;
 	if (number_claim(claims, "nbf", &has_nbf, &nbf) != 0)
 		return TOKEN_INVALID;
-	if (cfg->jwt_issuer != NULL) {
+	if (issuer != NULL) {
 		if (!json_object_object_get_ex(claims, "iss", &v) ||
 		    !json_object_is_type(v, json_type_string) ||
-		    strcmp(json_object_get_string(v), cfg->jwt_issuer) != 0)
+		    strcmp(json_object_get_string(v), issuer) != 0)
 			return TOKEN_INVALID;
 	}
-	if (cfg->jwt_audience != NULL) {
+	if (audience != NULL) {
 		if (!json_object_object_get_ex(claims, "aud", &v) ||
-		    !audience_matches(v, cfg->jwt_audience))
+		    !audience_matches(v, audience))
 			return TOKEN_INVALID;
 	}
 	if (has_nbf && nbf > (double)now + TOKEN_LEEWAY)
@@ -279,7 +424,8 @@ token_issue(const struct config *cfg, const char *subject, const char *email,
 	jwt_t *jwt = NULL;
 	char *out = NULL;
 
-	if (jwt_new(&jwt) != 0)
+	/* Without a secret (a JWKS-only deployment) we issue nothing. */
+	if (cfg->jwt_secret == NULL || jwt_new(&jwt) != 0)
 		return NULL;
 	if (jwt_add_grant(jwt, "sub", subject) != 0 ||
 	    (email != NULL && jwt_add_grant(jwt, "email", email) != 0) ||

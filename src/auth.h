@@ -1,6 +1,7 @@
 /*
- * auth.h: bearer tokens (HS256 on libjwt) and passwords (scrypt on
- * libscrypt). libjwt 1.10 checks signatures only: every claim rule of
+ * auth.h: bearer tokens (our HS256 on libjwt, an external issuer's EdDSA,
+ * ECDSA and RSA against its key set in jwks.h) and passwords (scrypt on
+ * libscrypt). The libraries check signatures only: every claim rule of
  * API.md is enforced here, and libjwt's getters are used nowhere else.
  */
 #ifndef TASKAPI_AUTH_H

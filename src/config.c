@@ -8,15 +8,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "jwks.h"
 
 static const char *const config_keys[] = {
 	"JWT_SECRET", "JWT_SECRET_PREVIOUS", "JWT_EXPIRES_IN", "JWT_ISSUER",
 	"JWT_AUDIENCE", "CORS_ALLOWED_ORIGINS", "DATABASE_URL",
-	"DATABASE_PREPARE", NULL
+	"DATABASE_PREPARE", "JWT_JWKS_URL", "JWT_JWKS_FILE", "JWT_JWKS_ISSUER",
+	"JWT_JWKS_AUDIENCE", "JWT_JWKS_ALGORITHMS", "JWT_JWKS_CACHE_FILE",
+	"JWT_JWKS_CACHE_SECONDS", "JWT_JWKS_RETRY_SECONDS", NULL
 };
+
+/* A key set cached for more than a day would outlive any rotation. */
+#define CONFIG_JWKS_SECONDS_MAX 86400L
 
 /* An env file larger than this is not a configuration file. */
 #define CONFIG_FILE_MAX (64 * 1024)
@@ -26,6 +33,7 @@ static int load_file(struct config *cfg, const char *path, int required,
     char *err, size_t errlen);
 static int file_pair(void *ctx, const char *key, const char *value);
 static char *default_env_path(void);
+static int open_jwks(struct config *cfg, char *err, size_t errlen);
 
 struct file_ctx {
 	struct config *cfg;
@@ -65,11 +73,21 @@ config_load(struct config *cfg, char *err, size_t errlen)
 int
 config_check(struct config *cfg, char *err, size_t errlen)
 {
-	if (cfg->jwt_secret == NULL || cfg->jwt_secret[0] == '\0') {
-		snprintf(err, errlen, "JWT_SECRET is not set: refusing to serve");
+	int jwks = cfg->jwt_jwks_url != NULL || cfg->jwt_jwks_file != NULL;
+
+	/* With a JWKS and no secret, the issuer's tokens are the only ones. */
+	if (cfg->jwt_secret == NULL && !jwks) {
+		snprintf(err, errlen, "JWT_SECRET is not set: refusing to serve "
+		    "(set it, or JWT_JWKS_URL for an external issuer's tokens)");
 		return -1;
 	}
-	if (strlen(cfg->jwt_secret) < CONFIG_SECRET_MIN) {
+	if (cfg->jwt_secret == NULL && cfg->jwt_secret_previous != NULL) {
+		snprintf(err, errlen, "JWT_SECRET_PREVIOUS is set without "
+		    "JWT_SECRET");
+		return -1;
+	}
+	if (cfg->jwt_secret != NULL &&
+	    strlen(cfg->jwt_secret) < CONFIG_SECRET_MIN) {
 		snprintf(err, errlen, "JWT_SECRET must be at least %d bytes",
 		    CONFIG_SECRET_MIN);
 		return -1;
@@ -85,6 +103,53 @@ config_check(struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if (jwks && cfg->jwks == NULL && open_jwks(cfg, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * API.md: a JWKS needs the issuer and audience its tokens must carry, so
+ * neither another app's tokens nor Better Auth's session-cache cookie
+ * (aud "better-auth:session-cache") pass as ours.
+ */
+static int
+open_jwks(struct config *cfg, char *err, size_t errlen)
+{
+	struct jwks_settings s;
+	char why[512];
+
+	memset(&s, 0, sizeof(s));
+	if (cfg->jwt_jwks_url != NULL && cfg->jwt_jwks_file != NULL) {
+		snprintf(err, errlen, "JWT_JWKS_URL and JWT_JWKS_FILE are both "
+		    "set: choose one");
+		return -1;
+	}
+	if (cfg->jwt_jwks_issuer == NULL || cfg->jwt_jwks_audience == NULL) {
+		snprintf(err, errlen, "JWT_JWKS_ISSUER and JWT_JWKS_AUDIENCE "
+		    "are required with a JWKS (the iss and aud its tokens carry)");
+		return -1;
+	}
+	if (cfg->jwt_jwks_url != NULL &&
+	    strncasecmp(cfg->jwt_jwks_url, "https://", 8) != 0 &&
+	    strncasecmp(cfg->jwt_jwks_url, "http://", 7) != 0) {
+		snprintf(err, errlen, "JWT_JWKS_URL must be an http:// or "
+		    "https:// URL");
+		return -1;
+	}
+	if (cfg->jwt_jwks_algorithms != NULL &&
+	    jwks_parse_algorithms(cfg->jwt_jwks_algorithms, &s.algorithms, err,
+	    errlen) != 0)
+		return -1;
+	s.url = cfg->jwt_jwks_url;
+	s.file = cfg->jwt_jwks_file;
+	s.cache_file = cfg->jwt_jwks_cache_file;
+	s.cache_seconds = cfg->jwt_jwks_cache_seconds;
+	s.retry_seconds = cfg->jwt_jwks_retry_seconds;
+	if ((cfg->jwks = jwks_open(&s, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
 	return 0;
 }
 
@@ -97,6 +162,13 @@ config_free(struct config *cfg)
 	free(cfg->jwt_audience);
 	free(cfg->cors_allowed_origins);
 	free(cfg->database_url);
+	free(cfg->jwt_jwks_url);
+	free(cfg->jwt_jwks_file);
+	free(cfg->jwt_jwks_issuer);
+	free(cfg->jwt_jwks_audience);
+	free(cfg->jwt_jwks_algorithms);
+	free(cfg->jwt_jwks_cache_file);
+	jwks_close(cfg->jwks);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -131,6 +203,25 @@ config_set(struct config *cfg, const char *key, const char *value, char *err,
 		cfg->database_unnamed = strcmp(value, "off") == 0;
 		return 0;
 	}
+	if (strcmp(key, "JWT_JWKS_CACHE_SECONDS") == 0 ||
+	    strcmp(key, "JWT_JWKS_RETRY_SECONDS") == 0) {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || v <= 0 ||
+		    v > CONFIG_JWKS_SECONDS_MAX) {
+			snprintf(err, errlen, "%s must be a number of seconds "
+			    "from 1 to %ld", key, CONFIG_JWKS_SECONDS_MAX);
+			return -1;
+		}
+		if (strcmp(key, "JWT_JWKS_CACHE_SECONDS") == 0)
+			cfg->jwt_jwks_cache_seconds = v;
+		else
+			cfg->jwt_jwks_retry_seconds = v;
+		return 0;
+	}
 	if (strcmp(key, "JWT_SECRET") == 0)
 		slot = &cfg->jwt_secret;
 	else if (strcmp(key, "JWT_SECRET_PREVIOUS") == 0)
@@ -143,6 +234,18 @@ config_set(struct config *cfg, const char *key, const char *value, char *err,
 		slot = &cfg->cors_allowed_origins;
 	else if (strcmp(key, "DATABASE_URL") == 0)
 		slot = &cfg->database_url;
+	else if (strcmp(key, "JWT_JWKS_URL") == 0)
+		slot = &cfg->jwt_jwks_url;
+	else if (strcmp(key, "JWT_JWKS_FILE") == 0)
+		slot = &cfg->jwt_jwks_file;
+	else if (strcmp(key, "JWT_JWKS_ISSUER") == 0)
+		slot = &cfg->jwt_jwks_issuer;
+	else if (strcmp(key, "JWT_JWKS_AUDIENCE") == 0)
+		slot = &cfg->jwt_jwks_audience;
+	else if (strcmp(key, "JWT_JWKS_ALGORITHMS") == 0)
+		slot = &cfg->jwt_jwks_algorithms;
+	else if (strcmp(key, "JWT_JWKS_CACHE_FILE") == 0)
+		slot = &cfg->jwt_jwks_cache_file;
 	if (slot == NULL)
 		return 0;
 	/* An empty value means unset, as for a shell variable set to "". */

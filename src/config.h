@@ -14,6 +14,8 @@
 /* API.md: "the local development database". */
 #define CONFIG_DEFAULT_DATABASE_URL "postgresql:///taskapi"
 
+struct jwks;
+
 struct config {
 	char *jwt_secret;
 	char *jwt_secret_previous;	/* NULL when unset */
@@ -23,13 +25,28 @@ struct config {
 	char *cors_allowed_origins;	/* comma-separated, NULL when unset */
 	char *database_url;
 	int database_unnamed;		/* DATABASE_PREPARE=off */
+	/*
+	 * An external issuer's public keys (API.md: JWT_JWKS_URL or
+	 * JWT_JWKS_FILE, then JWT_JWKS_ISSUER and JWT_JWKS_AUDIENCE are
+	 * required). NULL when unset; jwks is opened by config_check.
+	 */
+	char *jwt_jwks_url;
+	char *jwt_jwks_file;
+	char *jwt_jwks_issuer;
+	char *jwt_jwks_audience;
+	char *jwt_jwks_algorithms;	/* comma-separated allow-list */
+	char *jwt_jwks_cache_file;
+	long jwt_jwks_cache_seconds;	/* 0: the default */
+	long jwt_jwks_retry_seconds;	/* 0: the default */
+	struct jwks *jwks;
 };
 
 /*
  * Loads the configuration: environment first, then the env file named by
  * TASKAPI_ENV_FILE, else "taskapi.env" beside the program if it exists.
  * Returns 0, or -1 with a message in err for a setting the program cannot
- * serve with (no JWT_SECRET, a short one, a bad number, an unreadable file).
+ * serve with (neither JWT_SECRET nor a JWKS, a short secret, a bad number,
+ * an unreadable file, a JWKS without its issuer and audience).
  */
 int config_load(struct config *cfg, char *err, size_t errlen);
 void config_free(struct config *cfg);

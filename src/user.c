@@ -77,6 +77,19 @@ user_answer_token(struct ctx *c, int status, const PGresult *res, int row)
 }
 
 /*
+ * 404, not 501: the route does not exist in this deployment, which is the
+ * client's to know, not a server fault to retry or alert on.
+ */
+int
+user_accounts_here(struct ctx *c)
+{
+	if (c->cfg->jwt_secret != NULL)
+		return 1;
+	response_error(c->res, 404, USER_ACCOUNTS_ELSEWHERE);
+	return 0;
+}
+
+/*
  * API.md: an external issuer's subject gets a users row on first need, with
  * the token's email when it is valid and not taken, else with none.
  */

@@ -36,6 +36,15 @@ void user_write(struct response *out, const PGresult *res, int row, int col0);
  */
 void user_answer_token(struct ctx *c, int status, const PGresult *res, int row);
 
+/*
+ * API.md: without JWT_SECRET (only an external issuer's key set) accounts
+ * live with that issuer, and register and login are switched off. Answers
+ * 404 and returns 0 then; returns 1 when this API keeps accounts.
+ */
+#define USER_ACCOUNTS_ELSEWHERE "Registration and login are not available " \
+	"here: accounts are managed by the external sign-in provider"
+int user_accounts_here(struct ctx *c);
+
 /* Makes sure the token's subject has a users row (an external issuer's user). */
 int user_ensure(struct ctx *c);
 

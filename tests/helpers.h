@@ -35,6 +35,8 @@ struct http_res *http_req(const char *method, const char *path,
 const char *http_client_address(void);
 /* Switches to another client address for the following requests. */
 void http_new_client(void);
+/* Sends this test's requests to another instance (base URL; NULL: the main one). */
+void http_use_base(const char *url);
 extern int http_retry_429;
 
 /* The same with a bearer token (NULL: no Authorization) and JSON body. */

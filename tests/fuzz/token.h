@@ -12,12 +12,22 @@
 #include "fuzz.h"
 #include "user.h"
 
+#include <unistd.h>
+
 #define FUZZ_SECRET "fuzz-secret-0123456789abcdef0123456789abcdef"
 #define FUZZ_PREVIOUS "fuzz-previous-secret-0123456789abcdef012345"
 #define FUZZ_ISSUER "https://issuer.example"
 #define FUZZ_AUDIENCE "taskapi"
 /* A fixed "now" keeps every run repeatable; the seeds' exp and nbf sit around it. */
 #define FUZZ_NOW 1800000000L
+/*
+ * The external issuer of the JWKS deployment: one Ed25519 key, whose
+ * private half (tests/fuzz/jwks-seed.pem) only signs the seeds.
+ */
+#define FUZZ_JWKS_ISSUER "http://localhost:3000"
+#define FUZZ_JWKS_AUDIENCE "http://localhost:3000"
+#define FUZZ_JWKS_KID "fuzzSeedKey0000000000000000000001"
+#define FUZZ_JWKS_X "ATuMwwc1DpzEpIy2--rQm7Z5r0ZCtd4cG-7kMJNptdA"
 
 /*
  * Two deployments: one that checks only the signature and the times, one
@@ -33,6 +43,51 @@ fuzz_token_configs(struct config *open, struct config *strict)
 	*strict = *open;
 	strict->jwt_issuer = (char *)FUZZ_ISSUER;
 	strict->jwt_audience = (char *)FUZZ_AUDIENCE;
+}
+
+static char fuzz_jwks_path[] = "/tmp/fuzz-jwks-XXXXXX";
+
+static inline void
+fuzz_token_jwks_remove(void)
+{
+	unlink(fuzz_jwks_path);
+}
+
+/*
+ * A third deployment: the open one plus an external issuer's JWKS (a file
+ * written once per process, removed at exit), as behind a Better Auth
+ * front end.
+ */
+static inline const struct config *
+fuzz_token_jwks_config(void)
+{
+	static struct config cfg;
+	static int ready;
+	char *path = fuzz_jwks_path, err[512];
+	static const char set[] = "{\"keys\":[{\"kty\":\"OKP\",\"crv\":"
+	    "\"Ed25519\",\"x\":\"" FUZZ_JWKS_X "\",\"alg\":\"EdDSA\","
+	    "\"kid\":\"" FUZZ_JWKS_KID "\"}]}";
+	int fd;
+
+	if (ready)
+		return &cfg;
+	FUZZ_CHECK((fd = mkstemp(path)) >= 0);
+	atexit(fuzz_token_jwks_remove);
+	FUZZ_CHECK(write(fd, set, sizeof(set) - 1) == (ssize_t)(sizeof(set) - 1));
+	close(fd);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.jwt_expires_in = CONFIG_DEFAULT_EXPIRES_IN;
+	FUZZ_CHECK(config_set(&cfg, "JWT_SECRET", FUZZ_SECRET, err, sizeof(err)) == 0);
+	FUZZ_CHECK(config_set(&cfg, "JWT_SECRET_PREVIOUS", FUZZ_PREVIOUS, err,
+	    sizeof(err)) == 0);
+	FUZZ_CHECK(config_set(&cfg, "JWT_JWKS_FILE", path, err, sizeof(err)) == 0);
+	FUZZ_CHECK(config_set(&cfg, "JWT_JWKS_ISSUER", FUZZ_JWKS_ISSUER, err,
+	    sizeof(err)) == 0);
+	FUZZ_CHECK(config_set(&cfg, "JWT_JWKS_AUDIENCE", FUZZ_JWKS_AUDIENCE, err,
+	    sizeof(err)) == 0);
+	FUZZ_CHECK(config_check(&cfg, err, sizeof(err)) == 0);
+	ready = 1;
+	return &cfg;
 }
 
 /* Valid UTF-8, no U+0000, between min and max code points. */

@@ -1,0 +1,115 @@
+/*
+ * jwks.h: an external issuer's public keys (a JSON Web Key Set, RFC 7517)
+ * and the signature check of its tokens (JWS, RFC 7515, 7518 and 8037), on
+ * OpenSSL's EVP. The set comes from JWT_JWKS_URL, fetched with libcurl and
+ * cached in memory per process and in one cache file that every process of
+ * the host shares, or from a local JWT_JWKS_FILE.
+ */
+#ifndef TASKAPI_JWKS_H
+#define TASKAPI_JWKS_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* A fetch of the set gives up after this long: it runs inside a request. */
+#define JWKS_FETCH_TIMEOUT_MS 5000
+/* A real set is a few kB (Better Auth's, with 30 days of rotated keys, ~10). */
+#define JWKS_FETCH_MAX (256 * 1024)
+/* Keys of a set past this many are ignored. */
+#define JWKS_KEYS_MAX 64
+/* A kid longer than this is refused (Better Auth's are 32 characters). */
+#define JWKS_KID_MAX 256
+/* The refresh rules: the set is fetched again when this old... */
+#define JWKS_DEFAULT_CACHE_SECONDS 600
+/* ...or for an unknown kid, but never twice within this many seconds. */
+#define JWKS_DEFAULT_RETRY_SECONDS 30
+/* RSA keys below NIST's 112-bit level are refused; above 8192 bits a
+ * verification costs too much to let an issuer's set impose it. */
+#define JWKS_RSA_BITS_MIN 2048
+#define JWKS_RSA_BITS_MAX 8192
+
+/* The JWS algorithms verified (RFC 7518 3.1, RFC 8037 3.1). */
+enum jwks_alg {
+	JWKS_EDDSA,
+	JWKS_ES256,
+	JWKS_ES384,
+	JWKS_ES512,
+	JWKS_RS256,
+	JWKS_RS384,
+	JWKS_RS512,
+	JWKS_PS256,
+	JWKS_PS384,
+	JWKS_PS512,
+	JWKS_ALG_COUNT
+};
+
+/* The algorithm of a JWS "alg" name (exact case), or -1. */
+int jwks_alg_from_name(const char *name);
+const char *jwks_alg_name(int alg);
+/*
+ * A comma-separated list of algorithm names (JWT_JWKS_ALGORITHMS) as a bit
+ * mask (1u << alg). Returns 0, or -1 naming the first unknown one in err.
+ */
+int jwks_parse_algorithms(const char *list, unsigned *mask, char *err,
+    size_t errlen);
+
+struct jwks_settings {
+	const char *url;	/* JWT_JWKS_URL, or NULL */
+	const char *file;	/* JWT_JWKS_FILE, or NULL */
+	const char *cache_file;	/* JWT_JWKS_CACHE_FILE; NULL: the default */
+	unsigned algorithms;	/* allowed; 0: whatever the keys name */
+	long cache_seconds;
+	long retry_seconds;
+};
+
+struct jwks;
+
+/*
+ * Opens a key source. A URL is fetched when a token first needs it; a file
+ * is read now, and a file that cannot be used is an error. Returns NULL
+ * with a message in err.
+ */
+struct jwks *jwks_open(const struct jwks_settings *s, char *err,
+    size_t errlen);
+void jwks_close(struct jwks *j);
+
+enum jwks_verdict {
+	JWKS_OK = 0,
+	JWKS_NO_KEY,		/* no key with the kid, even after a refresh */
+	JWKS_WRONG_KEY,		/* the kid's key is for another algorithm, or
+				 * the algorithm is not allowed */
+	JWKS_BAD_SIGNATURE,
+};
+
+/*
+ * Checks sig over input (the token's "header.payload") with the key named
+ * kid, for algorithm alg, at time now; refreshes the set first when the
+ * refresh rules call for it. Costs one signature check on the hot path.
+ */
+enum jwks_verdict jwks_verify(struct jwks *j, const char *alg,
+    const char *kid, const unsigned char *input, size_t input_len,
+    const unsigned char *sig, size_t sig_len, time_t now);
+
+/*
+ * The key set parser alone (the fuzz target and unit tests use it). Keys
+ * that cannot be used (another kty, an encryption key, a private key, a
+ * short RSA key, an algorithm not allowed...) are skipped, and the first
+ * reason is left in note (may be NULL). Returns 0 with *out to free with
+ * jwks_set_free, or -1 with the reason in note for a set that is not one.
+ */
+struct jwks_set;
+int jwks_set_parse(const char *text, size_t len, unsigned algorithms,
+    struct jwks_set **out, char *note, size_t notelen);
+size_t jwks_set_count(const struct jwks_set *set);
+const char *jwks_set_kid(const struct jwks_set *set, size_t i);
+int jwks_set_alg(const struct jwks_set *set, size_t i);
+void jwks_set_free(struct jwks_set *set);
+
+/*
+ * Strict base64url without padding (RFC 7515 2): any other character, a
+ * length of 4n+1 or non-zero spare bits is refused. Returns a NUL-terminated
+ * buffer to free() with its length in *outlen, or NULL.
+ */
+unsigned char *jws_b64url_decode(const char *in, size_t len, size_t *outlen);
+
+#endif

@@ -1,0 +1,245 @@
+/*
+ * Integration: the issuer's keys change and the issuer goes away, through
+ * nginx and every worker process (each its own cache in memory, one cache
+ * file between them). tests/run runs this suite alone, since it changes
+ * what the issuer serves, and sets JWT_JWKS_RETRY_SECONDS to 2 so that a
+ * rotation takes seconds here (the unit tests hold the default to 30).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "helpers.h"
+#include "hostile.h"
+#include "issuer.h"
+#include "keys.h"
+
+#define INVALID "Invalid authentication token"
+
+struct key {
+	EVP_PKEY *k;
+	char kid[33];
+	char *jwk;
+};
+
+static void
+teardown(void)
+{
+	/* Whatever happened, the next suite finds the issuer as it was. */
+	issuer_signal(SIGCONT);
+	issuer_signal(SIGUSR2);
+	issuer_restore();
+}
+
+TestSuite(jwks_rotation, .fini = teardown);
+
+static long
+retry_seconds(void)
+{
+	const char *s = getenv("JWT_JWKS_RETRY_SECONDS");
+
+	cr_assert(s != NULL && atol(s) > 0, "JWT_JWKS_RETRY_SECONDS is not set: run make test");
+	return atol(s);
+}
+
+/* Long enough that any process may fetch again. */
+static void
+wait_retry(void)
+{
+	sleep((unsigned)retry_seconds() + 1);
+}
+
+static void
+key_make(struct key *k)
+{
+	k->k = key_new("Ed25519");
+	key_random_id(k->kid);
+	k->jwk = key_jwk(k->k, k->kid, "EdDSA");
+}
+
+static void
+key_free(struct key *k)
+{
+	EVP_PKEY_free(k->k);
+	free(k->jwk);
+}
+
+/* GET /api/auth/me with a fresh user's token signed by k: the status. */
+static long
+me_status(const struct key *k)
+{
+	char sub[33], *t;
+	struct http_res *r;
+	long status;
+
+	key_random_id(sub);
+	t = issuer_token(k->k, "EdDSA", k->kid, sub, NULL);
+	r = http_json("GET", "/api/auth/me", t, NULL);
+	status = r->status;
+	if (status != 200)
+		expect_401(r, INVALID, k->kid);
+	http_free(r);
+	free(t);
+	return status;
+}
+
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+Test(jwks_rotation, a_new_kid_is_taken_and_the_old_one_until_removed)
+{
+	struct key old, next, bogus;
+	const char *one[1], *two[2];
+
+	key_make(&old);
+	key_make(&next);
+	key_make(&bogus);
+	one[0] = old.jwk;
+	issuer_publish(one, 1);
+	wait_retry();
+	cr_assert_eq(me_status(&old), 200, "a published key");
+	/* Rotation: a new kid appears beside the old one. */
+	two[0] = old.jwk;
+	two[1] = next.jwk;
+	issuer_publish(two, 2);
+	wait_retry();
+	cr_assert_eq(me_status(&next), 200, "the new kid");
+	/* Every worker: all of them must take both now. */
+	for (int i = 0; i < 8; i++) {
+		cr_assert_eq(me_status(&next), 200, "the new kid, again");
+		cr_assert_eq(me_status(&old), 200, "the old kid in its grace period");
+	}
+	/* The grace period ends: the old key leaves the set. */
+	one[0] = next.jwk;
+	issuer_publish(one, 1);
+	wait_retry();
+	/* An unknown kid makes a process look again; then the old is gone. */
+	cr_assert_eq(me_status(&bogus), 401);
+	for (int i = 0; i < 8; i++) {
+		cr_assert_eq(me_status(&old), 401, "a removed key, try %d", i);
+		cr_assert_eq(me_status(&next), 200);
+	}
+	key_free(&old);
+	key_free(&next);
+	key_free(&bogus);
+}
+
+Test(jwks_rotation, a_flood_of_made_up_kids_does_not_hammer_the_issuer)
+{
+	struct key bogus;
+	struct timespec t0;
+	int before, fetched, requests = 0;
+	double took;
+
+	key_make(&bogus);
+	wait_retry();
+	before = issuer_fetches();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* For a few retry periods: a new made-up kid every time, through
+	 * every worker. */
+	while (seconds_since(&t0) < 3.0 * (double)retry_seconds()) {
+		char kid[33];
+
+		key_random_id(kid);
+		memcpy(bogus.kid, kid, sizeof(kid));
+		cr_assert_eq(me_status(&bogus), 401);
+		requests++;
+	}
+	took = seconds_since(&t0);
+	fetched = issuer_fetches() - before;
+	fprintf(stderr, "jwks flood: %d requests in %.1f s, %d fetches\n",
+	    requests, took, fetched);
+	/* All processes together: one per retry period, plus the first. */
+	cr_assert_geq(fetched, 1);
+	cr_assert_leq(fetched, (int)(took / (double)retry_seconds()) + 1,
+	    "%d fetches in %.1f s", fetched, took);
+	key_free(&bogus);
+}
+
+Test(jwks_rotation, the_issuer_gone_cached_keys_work_a_new_kid_is_401_at_once)
+{
+	struct key known, fresh;
+	const char *both[2];
+	struct timespec t0;
+	char kid[33];
+	EVP_PKEY *stable = issuer_key("ed25519", kid);
+	struct key st = { stable, "", NULL };
+
+	memcpy(st.kid, kid, sizeof(kid));
+	key_make(&known);
+	key_make(&fresh);
+	both[0] = known.jwk;
+	issuer_publish(both, 1);
+	wait_retry();
+	cr_assert_eq(me_status(&known), 200);
+	/* The issuer publishes a new key, then goes away before we look. */
+	both[1] = fresh.jwk;
+	issuer_publish(both, 2);
+	issuer_signal(SIGUSR1);
+	wait_retry();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(me_status(&fresh), 401, "a kid nobody could fetch");
+	cr_assert_lt(seconds_since(&t0), 3.0, "a refused connection is quick");
+	for (int i = 0; i < 8; i++) {
+		cr_assert_eq(me_status(&known), 200, "a cached key, the issuer down");
+		cr_assert_eq(me_status(&st), 200, "a stable key, the issuer down");
+	}
+	/* Back: the new kid is taken once a process may look again. */
+	issuer_signal(SIGUSR2);
+	wait_retry();
+	cr_assert_eq(me_status(&fresh), 200, "the new kid after the issuer came back");
+	key_free(&known);
+	key_free(&fresh);
+	EVP_PKEY_free(stable);
+}
+
+Test(jwks_rotation, a_hanging_issuer_delays_one_request_by_at_most_5_seconds)
+{
+	struct key known, fresh;
+	const char *both[2];
+	struct timespec t0;
+	double took;
+
+	key_make(&known);
+	key_make(&fresh);
+	both[0] = known.jwk;
+	issuer_publish(both, 1);
+	wait_retry();
+	cr_assert_eq(me_status(&known), 200);
+	both[1] = fresh.jwk;
+	issuer_publish(both, 2);
+	/* Stopped: connections are accepted by the kernel, never answered. */
+	issuer_signal(SIGSTOP);
+	wait_retry();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(me_status(&fresh), 401);
+	took = seconds_since(&t0);
+	fprintf(stderr, "jwks hang: the request that fetched took %.2f s\n", took);
+	/* The fetch's bound, plus a request's own time (valgrind is slow). */
+	cr_assert_lt(took, 10.0, "a hanging issuer held a request %.2f s", took);
+	/* Within the retry period, the next ones do not wait on it again,
+	 * whichever worker they reach, and cached keys work. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(me_status(&fresh), 401);
+	cr_assert_eq(me_status(&known), 200);
+	cr_assert_eq(me_status(&fresh), 401);
+	took = seconds_since(&t0);
+	cr_assert_lt(took, (double)retry_seconds(), "3 requests took %.2f s", took);
+	issuer_signal(SIGCONT);
+	wait_retry();
+	cr_assert_eq(me_status(&fresh), 200, "the new kid once the issuer answers");
+	key_free(&known);
+	key_free(&fresh);
+}
