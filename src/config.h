@@ -71,5 +71,11 @@ int config_parse_env(const char *text, size_t len, config_pair_fn fn, void *ctx)
 
 /* Whether origin is one of the comma-separated allowed origins, exactly. */
 int config_origin_allowed(const struct config *cfg, const char *origin);
+/*
+ * The next item of a comma-separated setting (spaces and tabs around it
+ * trimmed, possibly empty) at *start, *len; *p moves past it. Returns 0 at
+ * the end of the list.
+ */
+int config_list_next(const char **p, const char **start, size_t *len);
 
 #endif

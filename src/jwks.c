@@ -36,6 +36,7 @@
 #include <openssl/rsa.h>
 
 #include "body.h"
+#include "config.h"
 #include "jwks.h"
 
 /* A key set is a flat document: an object, an array, objects, arrays. */
@@ -144,6 +145,7 @@ static EVP_PKEY *okp_key(struct json_object *o, const char *crv, char *note,
     size_t notelen);
 static EVP_PKEY *ec_key(struct json_object *o, const struct alg_info *a);
 static EVP_PKEY *rsa_key(struct json_object *o, char *note, size_t notelen);
+static EVP_PKEY *checked_public_key(const char *type, OSSL_PARAM *params);
 static int public_check(EVP_PKEY *pkey);
 static unsigned char *member_b64(struct json_object *o, const char *name,
     size_t *len);
@@ -193,24 +195,14 @@ int
 jwks_parse_algorithms(const char *list, unsigned *mask, char *err,
     size_t errlen)
 {
-	const char *p = list;
+	const char *p = list, *start;
+	size_t n;
 
 	*mask = 0;
-	while (*p != '\0') {
-		const char *start, *end, *comma;
+	while (config_list_next(&p, &start, &n)) {
 		char name[16];
-		size_t n;
 		int alg;
 
-		while (*p == ' ' || *p == '\t')
-			p++;
-		start = p;
-		comma = strchr(p, ',');
-		end = comma != NULL ? comma : p + strlen(p);
-		p = comma != NULL ? comma + 1 : end;
-		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-			end--;
-		n = (size_t)(end - start);
 		if (n == 0)
 			continue;
 		if (n < sizeof(name)) {
@@ -574,7 +566,6 @@ ec_key(struct json_object *o, const struct alg_info *a)
 	unsigned char *x = NULL, *y = NULL, point[1 + 2 * 66];
 	size_t xlen, ylen;
 	OSSL_PARAM params[3];
-	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pkey = NULL;
 
 	if ((x = member_b64(o, "x", &xlen)) == NULL ||
@@ -589,17 +580,9 @@ ec_key(struct json_object *o, const struct alg_info *a)
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
 	    point, 1 + 2 * a->coord);
 	params[2] = OSSL_PARAM_construct_end();
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		goto out;
 	/* A point off the curve would make every check meaningless. */
-	if (!public_check(pkey)) {
-		EVP_PKEY_free(pkey);
-		pkey = NULL;
-	}
+	pkey = checked_public_key("EC", params);
 out:
-	EVP_PKEY_CTX_free(ctx);
 	free(x);
 	free(y);
 	return pkey;
@@ -613,7 +596,6 @@ rsa_key(struct json_object *o, char *note, size_t notelen)
 	BIGNUM *bn_n = NULL, *bn_e = NULL;
 	OSSL_PARAM_BLD *bld = NULL;
 	OSSL_PARAM *params = NULL;
-	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pkey = NULL;
 	int bits;
 
@@ -636,23 +618,34 @@ rsa_key(struct json_object *o, char *note, size_t notelen)
 	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e) != 1 ||
 	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
 		goto out;
-	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
-	    EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
-		goto out;
 	/* SP 800-56B's checks: n odd and composite, 2^16 < e < 2^256, odd. */
-	if (!public_check(pkey)) {
-		EVP_PKEY_free(pkey);
-		pkey = NULL;
-	}
+	pkey = checked_public_key("RSA", params);
 out:
-	EVP_PKEY_CTX_free(ctx);
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(bn_n);
 	BN_free(bn_e);
 	free(n);
 	free(e);
+	return pkey;
+}
+
+/* A public key of type from params, or NULL unless OpenSSL's check passes. */
+static EVP_PKEY *
+checked_public_key(const char *type, OSSL_PARAM *params)
+{
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pkey = NULL;
+
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL)) == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+		pkey = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	if (pkey != NULL && !public_check(pkey)) {
+		EVP_PKEY_free(pkey);
+		pkey = NULL;
+	}
 	return pkey;
 }
 
