@@ -268,14 +268,20 @@ segment_json(const char *b64, size_t len)
 	struct json_tokener *tok = NULL;
 	struct json_object *o = NULL;
 	unsigned char *text;
+	char *mended = NULL;
 	size_t n;
+	int failed;
 
 	if ((text = jws_b64url_decode(b64, len, &n)) == NULL)
 		return NULL;
 	if (json_syntax_check((const char *)text, n, BODY_JSON_DEPTH_MAX, NULL,
-	    0) != JSON_OK || (tok = json_tokener_new()) == NULL)
+	    0) != JSON_OK)
 		goto out;
-	o = json_tokener_parse_ex(tok, (const char *)text, (int)n);
+	mended = json_mend_pairs((const char *)text, &n, &failed);
+	if (failed || (tok = json_tokener_new()) == NULL)
+		goto out;
+	o = json_tokener_parse_ex(tok, mended != NULL ? mended :
+	    (const char *)text, (int)n);
 	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
 	    !json_object_is_type(o, json_type_object))) {
 		json_object_put(o);
@@ -284,6 +290,7 @@ segment_json(const char *b64, size_t len)
 out:
 	if (tok != NULL)
 		json_tokener_free(tok);	/* json-c 0.16 does not take NULL */
+	free(mended);
 	free(text);
 	return o;
 }

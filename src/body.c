@@ -4,6 +4,7 @@
  * and no lone surrogates (422), lengths counted in code points.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -368,6 +369,104 @@ json_syntax_check(const char *s, size_t len, int depth_max, char *field,
 	return JSON_LONE_SURROGATE;
 }
 
+/*
+ * json-c 0.16 decodes an escaped surrogate pair wrongly when the code point
+ * it stands for has its low 16 bits in D800-DFFF (U+1D800-U+1DFFF,
+ * U+2D800-U+2DFFF, a part of CJK Extension F, and so on in every plane): it
+ * tests the decoded code point for a surrogate without bounding it to 16
+ * bits, and stores U+FFFD. So before json-c reads valid JSON, such pairs are
+ * written as the four UTF-8 bytes they stand for. *len gets the new length.
+ * Returns a copy to free, or NULL when there is nothing to rewrite (the
+ * usual case, no copy) or no memory (*failed set).
+ */
+static int pair_at(const char *s, size_t room, unsigned *cp);
+
+char *
+json_mend_pairs(const char *s, size_t *len, int *failed)
+{
+	char *out = NULL, *o = NULL;
+	int in_string = 0;
+	unsigned cp;
+
+	*failed = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		size_t i = 0;
+		int found = 0;
+
+		in_string = 0;
+		while (i < *len) {
+			size_t step = 1;
+
+			if (s[i] == '"')
+				in_string = !in_string;
+			else if (in_string && s[i] == '\\') {
+				step = i + 1 < *len && s[i + 1] == 'u' ? 6 : 2;
+				if (pair_at(s + i, *len - i, &cp) &&
+				    (cp & 0xF800) == 0xD800) {
+					found = 1;
+					if (o != NULL) {
+						*o++ = (char)(0xF0 | cp >> 18);
+						*o++ = (char)(0x80 | (cp >> 12 & 0x3F));
+						*o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+						*o++ = (char)(0x80 | (cp & 0x3F));
+					}
+					i += 12;
+					continue;
+				}
+			}
+			if (step > *len - i)
+				step = *len - i;
+			if (o != NULL) {
+				memcpy(o, s + i, step);
+				o += step;
+			}
+			i += step;
+		}
+		if (pass == 0) {
+			if (!found)
+				return NULL;
+			/* Each rewritten pair shrinks from 12 bytes to 4. */
+			if ((out = o = malloc(*len + 1)) == NULL) {
+				*failed = 1;
+				return NULL;
+			}
+		}
+	}
+	*len = (size_t)(o - out);
+	*o = '\0';
+	return out;
+}
+
+/* Whether s starts with a \uD8xx\uDCxx escape pair; *cp is its code point. */
+static int
+pair_at(const char *s, size_t room, unsigned *cp)
+{
+	unsigned v[2] = { 0, 0 };
+
+	if (room < 12)
+		return 0;
+	for (int k = 0; k < 2; k++) {
+		const char *e = s + 6 * k;
+
+		if (e[0] != '\\' || e[1] != 'u')
+			return 0;
+		for (int i = 2; i < 6; i++) {
+			char ch = e[i];
+			int d = ch >= '0' && ch <= '9' ? ch - '0' :
+			    ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 :
+			    ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+
+			if (d < 0)
+				return 0;
+			v[k] = v[k] * 16 + (unsigned)d;
+		}
+	}
+	if (v[0] < 0xD800 || v[0] > 0xDBFF || v[1] < 0xDC00 || v[1] > 0xDFFF)
+		return 0;
+	*cp = 0x10000 + ((v[0] - 0xD800) << 10) + (v[1] - 0xDC00);
+	return 1;
+}
+
 int
 body_parse_object(const struct request *req, struct json_object **out,
     const char **detail)
@@ -375,8 +474,10 @@ body_parse_object(const struct request *req, struct json_object **out,
 	struct json_tokener *tok;
 	static char message[96];
 	struct json_object *obj;
-	char field[48];
+	char field[48], *mended;
 	const char *p;
+	size_t len;
+	int failed;
 
 	*out = NULL;
 	switch (req->body_state) {
@@ -430,10 +531,16 @@ body_parse_object(const struct request *req, struct json_object **out,
 		return 422;
 	}
 	/* The syntax is checked: json-c only builds the object. */
-	if ((tok = json_tokener_new_ex(BODY_JSON_DEPTH_MAX + 1)) == NULL)
+	len = req->body_len;
+	mended = json_mend_pairs(req->body, &len, &failed);
+	if (failed || (tok = json_tokener_new_ex(BODY_JSON_DEPTH_MAX + 1)) == NULL) {
+		free(mended);
 		return 400;
-	obj = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
+	}
+	obj = json_tokener_parse_ex(tok, mended != NULL ? mended : req->body,
+	    (int)len);
 	json_tokener_free(tok);
+	free(mended);
 	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
 		return 400;

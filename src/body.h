@@ -40,6 +40,13 @@ enum json_check {
 int json_syntax_check(const char *s, size_t len, int depth_max, char *field,
     size_t fieldlen);
 
+/*
+ * For valid JSON s[0..*len): a copy in which the escaped surrogate pairs
+ * json-c 0.16 would decode as U+FFFD are written as UTF-8 (*len updated), or
+ * NULL when there are none (or no memory: *failed). Free the copy.
+ */
+char *json_mend_pairs(const char *s, size_t *len, int *failed);
+
 /* Whether a Content-Type header names application/json (charset utf-8 ok). */
 int body_is_json_type(const char *content_type);
 

@@ -337,6 +337,37 @@ Test(body, strings_nul_surrogates_and_lengths)
 	json_object_put(o);
 }
 
+/*
+ * json-c 0.16 reads an escaped surrogate pair whose code point has its low
+ * 16 bits in D800-DFFF as U+FFFD (here U+2D800, in CJK Extension F, and
+ * U+1DE00): the body parser writes those pairs as UTF-8 first, and leaves
+ * every other escape, and text that only looks like one, alone.
+ */
+Test(body, surrogate_pairs_json_c_misreads_are_kept)
+{
+	static const char body[] = "{\"t\":\"a\\ud876\\udc00b\\ud837\\ude00\","
+	    "\"e\":\"\\ud83d\\ude00\",\"lit\":\"\\\\ud876\\\\udc00\"}";
+	struct request req;
+	struct json_object *o = NULL, *v;
+	const char *detail;
+
+	memset(&req, 0, sizeof(req));
+	req.content_type = "application/json";
+	req.body = (char *)body;
+	req.body_len = sizeof(body) - 1;
+	req.body_state = BODY_OK;
+	cr_assert_eq(body_parse_object(&req, &o, &detail), 0);
+	cr_assert(json_object_object_get_ex(o, "t", &v));
+	cr_assert_str_eq(json_object_get_string(v),
+	    "a\xF0\xAD\xA0\x80" "b\xF0\x9D\xB8\x80");
+	cr_assert(json_object_object_get_ex(o, "e", &v));
+	cr_assert_str_eq(json_object_get_string(v), "\xF0\x9F\x98\x80");
+	/* An escaped backslash then "ud876": text, not an escape. */
+	cr_assert(json_object_object_get_ex(o, "lit", &v));
+	cr_assert_str_eq(json_object_get_string(v), "\\ud876\\udc00");
+	json_object_put(o);
+}
+
 static int
 read_task(const char *json, enum task_mode mode, struct task_input *in,
     const char **d)
