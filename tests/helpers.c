@@ -485,3 +485,12 @@ test_recovery_s(void)
 	    "TASKAPI_TEST_RECOVERY_S is not a number of seconds: %s", s);
 	return v;
 }
+
+double
+test_monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

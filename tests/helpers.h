@@ -99,6 +99,9 @@ int stack_output(const char *what, char *out, size_t outlen);
  */
 double test_recovery_s(void);
 
+/* CLOCK_MONOTONIC in seconds, for measuring how long something took. */
+double test_monotonic_s(void);
+
 /* unit repeated n times, between prefix and suffix; returns a string to free(). */
 char *str_repeat(const char *prefix, const char *unit, size_t n,
     const char *suffix);

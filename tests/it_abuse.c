@@ -15,15 +15,6 @@
 #include "helpers.h"
 
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* The limit tests/run configured (RATE_LIMIT_AUTH, RATE_LIMIT_AUTH_BURST). */
 static void
 configured_limit(double *per_second, int *burst)
@@ -72,7 +63,7 @@ Test(rate_limit, a_burst_passes_then_429_until_retry_after)
 	http_retry_429 = 0;
 	http_new_client();
 	n = burst + 15;
-	t0 = now_s();
+	t0 = test_monotonic_s();
 	for (int i = 0; i < n; i++) {
 		/* Register and login draw on the same bucket. */
 		r = cheap_auth(i % 2 ? "/api/auth/register" : "/api/auth/login");
@@ -88,7 +79,7 @@ Test(rate_limit, a_burst_passes_then_429_until_retry_after)
 		}
 		http_free(r);
 	}
-	elapsed = now_s() - t0;
+	elapsed = test_monotonic_s() - t0;
 	/* nodelay: the first request and the burst pass at once; after that
 	 * only what the rate refilled meanwhile. */
 	cr_expect_geq(first_limited, burst + 1, "limited after %d", first_limited);
@@ -167,9 +158,9 @@ timed_login(const char *email, const char *password)
 	    email, password);
 	/* Each try from its own address: the rate limit is not under test. */
 	http_new_client();
-	t0 = now_s();
+	t0 = test_monotonic_s();
 	r = http_json("POST", "/api/auth/login", NULL, body);
-	t = now_s() - t0;
+	t = test_monotonic_s() - t0;
 	cr_assert_eq(r->status, 401, "%ld %s", r->status, r->body);
 	cr_assert_str_eq(detail(r), "Invalid email or password");
 	http_free(r);

@@ -105,7 +105,6 @@ struct client {
 	const char *path;	/* test 2: the task to read */
 };
 
-static double now_s(void);
 static void pause_ms(long ms);
 static void client_init(struct client *cl, int index, atomic_int *stop);
 static void client_free(struct client *cl);
@@ -126,15 +125,6 @@ static int runs_program(pid_t pid, const char *program);
 static int worker_state(pid_t pid);
 static void create_title(char *out, size_t len, const char *run, int client,
     int seq);
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 pause_ms(long ms)
@@ -257,9 +247,9 @@ client_call(struct client *cl, const char *method, const char *path,
 	/* HTTPGET resets the method; CUSTOMREQUEST names it again. */
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 
-	out->t0 = now_s();
+	out->t0 = test_monotonic_s();
 	out->curl_rc = (int)curl_easy_perform(c);
-	out->t1 = now_s();
+	out->t1 = test_monotonic_s();
 	if (out->curl_rc != CURLE_OK)
 		return;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
@@ -380,13 +370,13 @@ Test(fault, database_stop_with_requests_in_flight, .timeout = TEST_TIMEOUT_S)
 		cr_assert_eq(pthread_create(&th[i], NULL, outage_client, &cl[i]), 0);
 
 	pause_ms(OUTAGE_BEFORE_MS);
-	stop_begin = now_s();
+	stop_begin = test_monotonic_s();
 	cr_assert_eq(stack_command("db-stop"), 0, "db-stop failed");
-	stopped = now_s();
+	stopped = test_monotonic_s();
 	pause_ms(OUTAGE_DOWN_MS);
-	start_begin = now_s();
+	start_begin = test_monotonic_s();
 	cr_assert_eq(stack_command("db-start"), 0, "db-start failed");
-	started = now_s();
+	started = test_monotonic_s();
 	pause_ms(OUTAGE_AFTER_MS);
 	atomic_store(&stop, 1);
 	for (int i = 0; i < OUTAGE_CLIENTS; i++)
@@ -631,14 +621,14 @@ Test(fault, killed_worker_is_replaced, .timeout = TEST_TIMEOUT_S)
 	pause_ms(KILL_BEFORE_MS);
 	/* Killed inside a request if it can be seen, so the request that
 	 * fails is seen failing as the contract says. */
-	killed = now_s();
+	killed = test_monotonic_s();
 	while ((busy = worker_state(victim)) == 0 &&
-	    now_s() - killed < KILL_BUSY_WAIT_MS / 1000.)
+	    test_monotonic_s() - killed < KILL_BUSY_WAIT_MS / 1000.)
 		continue;
-	killed = now_s();
+	killed = test_monotonic_s();
 	cr_assert_eq(kill(victim, SIGKILL), 0, "kill %ld", (long)victim);
 	/* The supervisor notices the death and starts another copy. */
-	while (now_s() - killed < KILL_REPLACE_MS / 1000.) {
+	while (test_monotonic_s() - killed < KILL_REPLACE_MS / 1000.) {
 		n = route_workers(sup, now, MAX_WORKERS);
 		if (n == ROUTE_WORKERS) {
 			int gone = 1;
@@ -651,7 +641,7 @@ Test(fault, killed_worker_is_replaced, .timeout = TEST_TIMEOUT_S)
 					fresh = now[i];
 			}
 			if (gone && fresh != 0) {
-				replaced = now_s();
+				replaced = test_monotonic_s();
 				break;
 			}
 		}
@@ -786,20 +776,20 @@ Test(fault, ten_thousand_creates_survive_a_restart, .timeout = TEST_TIMEOUT_S)
 		cr[i].run = run;
 	}
 
-	t_first = now_s();
+	t_first = test_monotonic_s();
 	for (int i = 0; i < CREATE_CLIENTS; i++)
 		cr_assert_eq(pthread_create(&th[i], NULL, creator_client, &cr[i]), 0);
 	while (atomic_load(&run->done) < CREATE_TOTAL / 2)
 		pause_ms(5);
 	/* The window: from before the stop is asked for until the server
 	 * is accepting connections again. */
-	w0 = now_s();
+	w0 = test_monotonic_s();
 	cr_assert_eq(stack_command("db-stop"), 0, "db-stop failed");
 	cr_assert_eq(stack_command("db-start"), 0, "db-start failed");
-	w1 = now_s();
+	w1 = test_monotonic_s();
 	for (int i = 0; i < CREATE_CLIENTS; i++)
 		pthread_join(th[i], NULL);
-	t_last = now_s();
+	t_last = test_monotonic_s();
 
 	/* What the clients saw. */
 	for (int s = 0; s < CREATE_TOTAL; s++) {

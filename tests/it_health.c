@@ -50,19 +50,6 @@ Test(schema, migrating_twice_changes_nothing)
 }
 
 /*
- * API.md: the database down is 503 with Retry-After, never a hang or a 500;
- * after it comes back, requests succeed without restarting anything.
- */
-static double
-mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/*
  * Direct to PostgreSQL, nothing to wait for. Behind PgBouncer, asks until
  * health answers 200, each other answer a 503 with Retry-After, for at
  * most test_recovery_s().
@@ -70,7 +57,7 @@ mono_s(void)
 static void
 wait_recovered(void)
 {
-	double limit = test_recovery_s(), t0 = mono_s();
+	double limit = test_recovery_s(), t0 = test_monotonic_s();
 	struct http_res *r;
 
 	while (limit > 0) {
@@ -83,12 +70,16 @@ wait_recovered(void)
 		    r->status, r->body);
 		cr_assert_not_null(http_header(r, "Retry-After"));
 		http_free(r);
-		cr_assert_lt(mono_s() - t0, limit, "health still 503 %.1f s after "
-		    "the restart", limit);
+		cr_assert_lt(test_monotonic_s() - t0, limit,
+		    "health still 503 %.1f s after the restart", limit);
 		usleep(50 * 1000);
 	}
 }
 
+/*
+ * API.md: the database down is 503 with Retry-After, never a hang or a 500;
+ * after it comes back, requests succeed without restarting anything.
+ */
 Test(fault, database_down_then_back)
 {
 	char *token, subject[37], id[37];

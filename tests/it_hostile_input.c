@@ -313,15 +313,6 @@ raw_send(int fd, const char *buf, size_t len)
 	}
 }
 
-static double
-monotonic_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 struct raw_reply {
 	char *data;		/* every byte received, NUL-terminated */
 	size_t len;
@@ -333,14 +324,14 @@ struct raw_reply {
 static void
 raw_read(int fd, struct raw_reply *out)
 {
-	double start = monotonic_s();
+	double start = test_monotonic_s();
 	size_t cap = 4096;
 
 	memset(out, 0, sizeof(*out));
 	cr_assert_not_null(out->data = malloc(cap));
 	for (;;) {
 		struct pollfd pfd = { fd, POLLIN, 0 };
-		int left = HANG_MS - (int)((monotonic_s() - start) * 1000);
+		int left = HANG_MS - (int)((test_monotonic_s() - start) * 1000);
 		ssize_t n;
 
 		if (left <= 0 || poll(&pfd, 1, left) <= 0)
@@ -358,7 +349,7 @@ raw_read(int fd, struct raw_reply *out)
 		}
 		out->len += (size_t)n;
 	}
-	out->seconds = monotonic_s() - start;
+	out->seconds = test_monotonic_s() - start;
 	out->data[out->len] = '\0';
 }
 
