@@ -3,6 +3,7 @@
  * real HTTP to the nginx of the instance tests/run started; tokens are
  * signed with libjwt, the same library a real issuer would use.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,20 +59,15 @@ base_url(void)
 /*
  * Each test process is its own client, with its own loopback address
  * (all of 127.0.0.0/8 reaches nginx on Linux): the rate limit of register
- * and login is per client address, as it is for real clients.
+ * and login is per client address, as it is for real clients. Tests that
+ * send from several threads share it, so it is only read or changed under
+ * the lock, and each request binds a copy.
  */
+static pthread_mutex_t client_lock = PTHREAD_MUTEX_INITIALIZER;
 static char client_addr[32];
 
-const char *
-http_client_address(void)
-{
-	if (client_addr[0] == '\0')
-		http_new_client();
-	return client_addr;
-}
-
-void
-http_new_client(void)
+static void
+new_client_locked(void)
 {
 	unsigned seed = (unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL);
 	static unsigned n;
@@ -79,6 +75,34 @@ http_new_client(void)
 	seed ^= ++n * 40503u;
 	snprintf(client_addr, sizeof(client_addr), "127.%u.%u.%u",
 	    1 + seed % 254, (seed >> 8) % 256, 1 + (seed >> 16) % 254);
+}
+
+/* Copies this process's client address into out (at least 32 bytes). */
+static void
+client_address_copy(char *out, size_t size)
+{
+	pthread_mutex_lock(&client_lock);
+	if (client_addr[0] == '\0')
+		new_client_locked();
+	snprintf(out, size, "%s", client_addr);
+	pthread_mutex_unlock(&client_lock);
+}
+
+const char *
+http_client_address(void)
+{
+	static _Thread_local char copy[32];
+
+	client_address_copy(copy, sizeof(copy));
+	return copy;
+}
+
+void
+http_new_client(void)
+{
+	pthread_mutex_lock(&client_lock);
+	new_client_locked();
+	pthread_mutex_unlock(&client_lock);
 }
 
 int http_retry_429 = 1;
@@ -104,7 +128,7 @@ http_req(const char *method, const char *path, const char *const *headers,
 		after = http_header(r, "Retry-After");
 		cr_assert_not_null(after, "429 without Retry-After");
 		fprintf(stderr, "helpers: 429 from %s for %s, retrying after %s s\n",
-		    path, client_addr, after);
+		    path, http_client_address(), after);
 		sleep((unsigned)atoi(after));
 		http_free(r);
 	}
@@ -117,7 +141,7 @@ http_once(const char *method, const char *path, const char *const *headers,
 	struct http_res *r = calloc(1, sizeof(*r));
 	struct buf hb = { NULL, 0 }, bb = { NULL, 0 };
 	struct curl_slist *hl = NULL;
-	char url[8192], iface[48];
+	char url[8192], addr[32], iface[48];
 	CURLcode rc;
 	CURL *c;
 
@@ -129,7 +153,8 @@ http_once(const char *method, const char *path, const char *const *headers,
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	snprintf(iface, sizeof(iface), "host!%s", http_client_address());
+	client_address_copy(addr, sizeof(addr));
+	snprintf(iface, sizeof(iface), "host!%s", addr);
 	curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hb);
