@@ -9,7 +9,6 @@
  * saw: Criterion's assertions belong to the test's main thread, which
  * judges the records once every thread has been joined.
  */
-#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -28,6 +27,7 @@
 #include <libpq-fe.h>
 
 #include "helpers.h"
+#include "procs.h"
 
 /*
  * A request that takes this long is a hang: it fails the test instead of
@@ -119,9 +119,6 @@ static long retry_pause_ms(const struct call *c);
 static void *outage_client(void *arg);
 static void *reader_client(void *arg);
 static void *creator_client(void *arg);
-static pid_t route_supervisor(const char *route);
-static int route_workers(pid_t parent, pid_t *out, int max);
-static int runs_program(pid_t pid, const char *program);
 static int worker_state(pid_t pid);
 static void create_title(char *out, size_t len, const char *run, int client,
     int seq);
@@ -442,94 +439,6 @@ Test(fault, database_stop_with_requests_in_flight, .timeout = TEST_TIMEOUT_S)
 
 /* ---- a worker killed mid-load ------------------------------------------ */
 
-/* The pid of the multiwatch that supervises route's workers. */
-static pid_t
-route_supervisor(const char *route)
-{
-	const char *dir = getenv("TASKAPI_TEST_RUN_DIR");
-	char path[1024];
-	long pid = 0;
-	FILE *f;
-
-	cr_assert(dir != NULL, "TASKAPI_TEST_RUN_DIR is not set: run the suite with make test");
-	snprintf(path, sizeof(path), "%s/pids/%s.pid", dir, route);
-	cr_assert_not_null(f = fopen(path, "r"), "no %s", path);
-	cr_assert_eq(fscanf(f, "%ld", &pid), 1, "%s holds no pid", path);
-	fclose(f);
-	cr_assert_gt(pid, 1);
-	return (pid_t)pid;
-}
-
-/*
- * The live children of parent (zombies, which have died but are not yet
- * reaped, do not count), found by their parent pid in /proc/<pid>/stat.
- */
-static int
-route_workers(pid_t parent, pid_t *out, int max)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		char path[300], buf[1024], state;
-		const char *p;
-		long ppid;
-		size_t len;
-		FILE *f;
-
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;	/* it has just exited */
-		len = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-		buf[len] = '\0';
-		/* The command name may hold spaces and parentheses: the
-		 * fields after it start at the last ')'. */
-		if ((p = strrchr(buf, ')')) == NULL ||
-		    sscanf(p + 1, " %c %ld", &state, &ppid) != 2)
-			continue;
-		if (ppid == (long)parent && state != 'Z' && n < max)
-			out[n++] = (pid_t)atol(e->d_name);
-	}
-	closedir(d);
-	return n;
-}
-
-/* Whether pid runs the route program of that name (not, say, a fork of
- * the supervisor that has yet to exec it). */
-static int
-runs_program(pid_t pid, const char *program)
-{
-	char path[64], cmd[4096];
-	const char *base;
-	size_t n;
-	FILE *f;
-
-	/*
-	 * The command line, not the executable: under tests/run --valgrind a
-	 * worker is valgrind running the program, which is then one of the
-	 * arguments. Any argument whose last path element is program counts.
-	 */
-	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
-	if ((f = fopen(path, "rb")) == NULL)
-		return 0;
-	n = fread(cmd, 1, sizeof(cmd) - 1, f);
-	fclose(f);
-	cmd[n] = '\0';
-	for (size_t i = 0; i < n; i += strlen(cmd + i) + 1) {
-		base = strrchr(cmd + i, '/');
-		base = base != NULL ? base + 1 : cmd + i;
-		if (strcmp(base, program) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /*
  * Whether a worker is inside a request (1) or waiting in accept() for the
  * next one (0), from the system call it is in; -1 when that cannot be
@@ -595,7 +504,7 @@ Test(fault, killed_worker_is_replaced, .timeout = TEST_TIMEOUT_S)
 	int n, busy;
 
 	curl_global_init(CURL_GLOBAL_ALL);
-	sup = route_supervisor("task_item");
+	sup = route_supervisor(getenv("TASKAPI_TEST_RUN_DIR"), "task_item");
 	n = route_workers(sup, before, MAX_WORKERS);
 	cr_assert_eq(n, ROUTE_WORKERS, "task_item has %d workers under %ld",
 	    n, (long)sup);
