@@ -126,6 +126,13 @@ app_handle(const struct route *route, const struct config *cfg,
 	}
 	if (m->auth == AUTH_REQUIRED) {
 		st = token_verify(cfg, req->authorization, now, &c.claims);
+		if (st == TOKEN_UNAVAILABLE) {
+			/* Our outage, not the client's fault: come back. */
+			response_header(res, "Retry-After", "%ld",
+			    c.claims.retry_after);
+			response_error(res, 503, token_status_detail(st));
+			return;
+		}
 		if (st != TOKEN_OK) {
 			/* RFC 6750 3: every 401 names the scheme. */
 			response_header(res, "WWW-Authenticate", "Bearer");

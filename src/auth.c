@@ -67,6 +67,7 @@ token_status_detail(enum token_status st)
 	case TOKEN_ABSENT: return "Not authenticated";
 	case TOKEN_EXPIRED: return "Token has expired";
 	case TOKEN_NO_SUBJECT: return "Token missing user identifier";
+	case TOKEN_UNAVAILABLE: return "Token issuer unavailable";
 	case TOKEN_INVALID: break;
 	}
 	return "Invalid authentication token";
@@ -244,9 +245,17 @@ verify_jwks(const struct config *cfg, const char *token,
 		return TOKEN_INVALID;
 	if ((sig = jws_b64url_decode(dot2 + 1, strlen(dot2 + 1), &siglen)) == NULL)
 		return TOKEN_INVALID;
-	if (jwks_verify(cfg->jwks, alg, kid, (const unsigned char *)token,
-	    (size_t)(dot2 - token), sig, siglen, now) != JWKS_OK)
+	switch (jwks_verify(cfg->jwks, alg, kid, (const unsigned char *)token,
+	    (size_t)(dot2 - token), sig, siglen, now)) {
+	case JWKS_OK:
+		break;
+	case JWKS_UNAVAILABLE:
+		out->retry_after = jwks_retry_after(cfg->jwks, now);
+		st = TOKEN_UNAVAILABLE;
 		goto out;
+	default:
+		goto out;
+	}
 	if ((claims = segment_json(dot1 + 1, (size_t)(dot2 - dot1 - 1))) == NULL)
 		goto out;
 	st = check_claims(cfg->jwt_jwks_issuer, cfg->jwt_jwks_audience, claims,

@@ -28,11 +28,13 @@ enum token_status {
 	TOKEN_EXPIRED,		/* 401 "Token has expired" */
 	TOKEN_INVALID,		/* 401 "Invalid authentication token" */
 	TOKEN_NO_SUBJECT,	/* 401 "Token missing user identifier" */
+	TOKEN_UNAVAILABLE,	/* 503: the issuer's keys could never be had */
 };
 
 struct token_claims {
 	char subject[TOKEN_SUBJECT_BYTES];
 	char email[TOKEN_EMAIL_BYTES];	/* "" when the token has none */
+	long retry_after;	/* TOKEN_UNAVAILABLE: seconds, for Retry-After */
 };
 
 /* Verifies an Authorization header value (may be NULL) at time now. */

@@ -848,6 +848,13 @@ jwks_verify(struct jwks *j, const char *alg_name, const char *kid,
 			found = lookup(j->set, kid, alg);
 		}
 	}
+	/*
+	 * Never had a set (a worker started while the issuer is down, with
+	 * no cache file to fall back on): no token of the issuer can be
+	 * judged, and a 401 would log its user out for our outage.
+	 */
+	if (found == KEY_NONE && j->set == NULL)
+		return JWKS_UNAVAILABLE;
 	if (found == KEY_NONE)
 		return JWKS_NO_KEY;
 	if (found == KEY_OTHER_ALG)
@@ -861,6 +868,16 @@ jwks_verify(struct jwks *j, const char *alg_name, const char *kid,
 			return JWKS_OK;
 	}
 	return JWKS_BAD_SIGNATURE;
+}
+
+long
+jwks_retry_after(const struct jwks *j, time_t now)
+{
+	long left = j->checked_at == 0 ? 1 :
+	    (long)(j->checked_at + j->retry_seconds - now);
+
+	/* may_fetch() lets a clock that went back fetch at once. */
+	return left < 1 || left > j->retry_seconds ? 1 : left;
 }
 
 static void

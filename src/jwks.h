@@ -79,6 +79,9 @@ enum jwks_verdict {
 	JWKS_WRONG_KEY,		/* the kid's key is for another algorithm, or
 				 * the algorithm is not allowed */
 	JWKS_BAD_SIGNATURE,
+	JWKS_UNAVAILABLE,	/* no set has ever been had from JWT_JWKS_URL,
+				 * and fetching it failed: the token cannot be
+				 * judged yet (503, not 401) */
 };
 
 /*
@@ -89,6 +92,12 @@ enum jwks_verdict {
 enum jwks_verdict jwks_verify(struct jwks *j, const char *alg,
     const char *kid, const unsigned char *input, size_t input_len,
     const unsigned char *sig, size_t sig_len, time_t now);
+
+/*
+ * After JWKS_UNAVAILABLE: seconds until the set may be fetched again (at
+ * least 1), for a Retry-After.
+ */
+long jwks_retry_after(const struct jwks *j, time_t now);
 
 /*
  * The key set parser alone (the fuzz target and unit tests use it). Keys

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "hostile.h"
 #include "issuer.h"
 #include "keys.h"
+#include "procs.h"
 
 /* A flood of made-up kids: thousands a retry period, still far from
  * running a host out of local ports (see the flood test). */
@@ -243,4 +245,61 @@ Test(jwks_rotation, a_hanging_issuer_delays_one_request_by_at_most_5_seconds)
 	cr_assert_eq(me_status(&fresh), 200, "the new kid once the issuer answers");
 	key_free(&known);
 	key_free(&fresh);
+}
+
+/*
+ * A worker that has never had the set (it started while the issuer was
+ * down, and there is no cache file to read) cannot judge the issuer's
+ * tokens: 503 with a Retry-After, as for the database, and not a 401 that
+ * would make the front end log its user out for our outage. Once the
+ * issuer answers, the same token works. On the JWKS-only instance, whose
+ * /api/auth/me workers are started again cold.
+ */
+Test(jwks_rotation, a_worker_that_never_had_the_keys_answers_503_until_the_issuer_is_back)
+{
+	const char *dir = getenv("TASKAPI_TEST_JWKS_ONLY_DIR"),
+	    *url = getenv("TASKAPI_TEST_JWKS_ONLY_URL"), *after;
+	char kid[33], sub[33], cache[1024], *t;
+	EVP_PKEY *k = issuer_key("ed25519", kid);
+	struct http_res *r;
+	double t0;
+
+	cr_assert(dir != NULL && url != NULL, "TASKAPI_TEST_JWKS_ONLY_DIR or _URL is not set: run make test");
+	http_use_base(url);
+	key_random_id(sub);
+	t = issuer_token(k, "EdDSA", kid, sub, NULL);
+	r = http_json("GET", "/api/auth/me", t, NULL);
+	cr_assert_eq(r->status, 200, "before: %ld %s", r->status, r->body);
+	http_free(r);
+
+	issuer_signal(SIGUSR1);
+	snprintf(cache, sizeof(cache), "%s/jwks-cache.json", dir);
+	cr_assert(unlink(cache) == 0 || errno == ENOENT, "unlink %s", cache);
+	route_restart(dir, "auth_me", 60.0);
+	for (int i = 0; i < 3; i++) {
+		t0 = test_monotonic_s();
+		r = http_json("GET", "/api/auth/me", t, NULL);
+		cr_assert_eq(r->status, 503, "try %d: %ld %s", i, r->status, r->body);
+		cr_assert_str_eq(detail(r), "Token issuer unavailable");
+		cr_assert_str_eq(http_header(r, "Content-Type"), "application/json");
+		cr_assert_null(http_header(r, "WWW-Authenticate"), "not a 401");
+		cr_assert_not_null(after = http_header(r, "Retry-After"));
+		cr_assert(atol(after) >= 1 && atol(after) <= retry_seconds(),
+		    "Retry-After: %s", after);
+		cr_assert_lt(test_monotonic_s() - t0, 3.0, "a refused connection is quick");
+		http_free(r);
+	}
+	/* Our own faults are not the issuer's: a token of no key set at all
+	 * is still judged by what it is. */
+	r = http_json("GET", "/api/auth/me", "not.a.token", NULL);
+	expect_401(r, INVALID, "a malformed token");
+	http_free(r);
+
+	issuer_signal(SIGUSR2);
+	wait_retry();
+	r = http_json("GET", "/api/auth/me", t, NULL);
+	cr_assert_eq(r->status, 200, "the issuer back: %ld %s", r->status, r->body);
+	http_free(r);
+	free(t);
+	EVP_PKEY_free(k);
 }

@@ -1138,6 +1138,51 @@ Test(jwks, the_cached_set_serves_while_the_issuer_is_down)
 	ikey_free(&b);
 }
 
+/*
+ * No set ever had (a process that starts while the issuer is down, with no
+ * cache file): the issuer's tokens cannot be judged, which is our outage
+ * and not the token's fault: TOKEN_UNAVAILABLE (503), with the seconds
+ * until the next fetch may be tried for its Retry-After; at most one
+ * fetch per retry period meanwhile, and the first one that works heals it.
+ */
+Test(jwks, a_set_never_had_is_unavailable_not_invalid)
+{
+	struct ikey a, *first[] = { &a };
+	struct token_claims c;
+	char *t, *p;
+
+	ikey_make(&a, "Ed25519", "EdDSA");
+	use_url(first, 1);
+	/* The issuer answers, but not the set: a 404. */
+	p = path_in("jwks.json");
+	cr_assert_eq(unlink(p), 0);
+	t = good_token(&a, "u");
+	cr_assert_eq(verify_at(t, NOW, &c), TOKEN_UNAVAILABLE);
+	cr_assert_eq(c.retry_after, JWKS_DEFAULT_RETRY_SECONDS);
+	cr_assert_eq(fetches(), 1);
+	cr_assert_eq(verify_at(t, NOW + 10, &c), TOKEN_UNAVAILABLE);
+	cr_assert_eq(c.retry_after, JWKS_DEFAULT_RETRY_SECONDS - 10);
+	cr_assert_eq(verify_at(t, NOW + 29, &c), TOKEN_UNAVAILABLE);
+	cr_assert_eq(c.retry_after, 1);
+	cr_assert_eq(fetches(), 1, "no fetch within the retry period");
+	/* What is not the issuer's is still refused for what it is. */
+	cr_assert_eq(verify_at("not.a.token", NOW + 29, &c), TOKEN_INVALID);
+	put_set("jwks.json", first, 1);
+	cr_assert_eq(verify_at(t, NOW + 30, &c), TOKEN_OK);
+	cr_assert_eq(fetches(), 2);
+	/* With a set in hand, an unknown kid is the token's fault again. */
+	{
+		struct ikey b;
+
+		ikey_make(&b, "Ed25519", "EdDSA");
+		cr_assert_eq(verify_token_at(&b, NOW + 60), TOKEN_INVALID);
+		ikey_free(&b);
+	}
+	free(t);
+	free(p);
+	ikey_free(&a);
+}
+
 Test(jwks, a_hanging_issuer_costs_one_request_at_most_5_seconds)
 {
 	struct ikey a, b, *first[] = { &a };
