@@ -14,31 +14,7 @@
 #include <criterion/criterion.h>
 
 #include "helpers.h"
-
-/* A whole file, NUL-terminated (free()); NULL if it cannot be read. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-
-	if (f == NULL)
-		return NULL;
-	do {
-		if (n + 65536 + 1 > cap) {
-			cap = (n + 65536 + 1) * 2;
-			buf = realloc(buf, cap);
-			cr_assert_not_null(buf);
-		}
-		got = fread(buf + n, 1, 65536, f);
-		n += got;
-	} while (got > 0);
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
+#include "keys.h"
 
 /* Whether needle occurs in the first len bytes of hay (which may hold NULs). */
 static int
@@ -53,7 +29,7 @@ scan(const char *path, size_t *bytes, int *files)
 	const char *secrets[] = { getenv("JWT_SECRET"),
 	    getenv("JWT_SECRET_PREVIOUS") };
 	size_t len;
-	char *text = slurp(path, &len);
+	char *text = key_read_file_len(path, &len);
 
 	cr_assert_not_null(text, "cannot read %s", path);
 	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {

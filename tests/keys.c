@@ -317,6 +317,14 @@ key_b64url(const unsigned char *data, size_t len)
 char *
 key_read_file(const char *path)
 {
+	size_t len;
+
+	return key_read_file_len(path, &len);
+}
+
+char *
+key_read_file_len(const char *path, size_t *len)
+{
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	size_t cap = 0, n = 0, got;
@@ -324,16 +332,17 @@ key_read_file(const char *path)
 	if (f == NULL)
 		return NULL;
 	do {
-		if (n + 4096 + 1 > cap) {
-			cap = (n + 4096 + 1) * 2;
+		if (n + 65536 + 1 > cap) {
+			cap = (n + 65536 + 1) * 2;
 			if ((buf = realloc(buf, cap)) == NULL)
 				die("out of memory");
 		}
-		got = fread(buf + n, 1, 4096, f);
+		got = fread(buf + n, 1, 65536, f);
 		n += got;
 	} while (got > 0);
 	fclose(f);
 	buf[n] = '\0';
+	*len = n;
 	return buf;
 }
 

@@ -52,8 +52,10 @@ char *jws_sign_libjwt(EVP_PKEY *k, const char *alg, const char *kid,
 /* base64url without padding (free()). */
 char *key_b64url(const unsigned char *data, size_t len);
 
-/* A whole file (free()), NULL if it cannot be read; and one written atomically. */
+/* A whole file (free()), NULL if it cannot be read; its length (it may
+ * hold NULs); and one written atomically. */
 char *key_read_file(const char *path);
+char *key_read_file_len(const char *path, size_t *len);
 int key_write_file(const char *path, const char *text);
 
 #endif
