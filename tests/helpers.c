@@ -91,7 +91,7 @@ client_address_copy(char *out, size_t size)
 const char *
 http_client_address(void)
 {
-	static _Thread_local char copy[32];
+	static __thread char copy[32];
 
 	client_address_copy(copy, sizeof(copy));
 	return copy;
