@@ -1132,6 +1132,7 @@ refresh(struct jwks *j, time_t now)
 	struct jwks_set *set = NULL;
 	struct json_object *doc = NULL;
 	char why[CURL_ERROR_SIZE + 64], note[256] = "";
+	const char *keep;
 	long budget = JWKS_FETCH_TIMEOUT_MS;
 	size_t len;
 	char *text;
@@ -1160,13 +1161,14 @@ refresh(struct jwks *j, time_t now)
 	 */
 	if (!j->curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK)
 		j->curl_ready = 1;
+	/* What a failure leaves: the set in hand, or none (JWKS_UNAVAILABLE). */
+	keep = j->set != NULL ? "the keys already known stay in use" :
+	    "no keys yet: the issuer's tokens get 503 until a fetch works";
 	if (!j->curl_ready)
-		jwks_log("cannot initialise libcurl; the keys already known stay "
-		    "in use");
+		jwks_log("cannot initialise libcurl; %s", keep);
 	else if ((text = fetch_url(j->url, budget, &len, why,
 	    sizeof(why))) == NULL)
-		jwks_log("fetching %s failed: %s; the keys already known stay "
-		    "in use", j->url, why);
+		jwks_log("fetching %s failed: %s; %s", j->url, why, keep);
 	else {
 		doc = parse_strict(text, len);
 		free(text);
@@ -1176,9 +1178,8 @@ refresh(struct jwks *j, time_t now)
 				jwks_log("%s: %s", j->url, note);
 			replace_set(j, set, doc, now);
 		} else {
-			jwks_log("%s did not answer a JSON Web Key Set%s%s; the "
-			    "keys already known stay in use", j->url,
-			    note[0] != '\0' ? ": " : "", note);
+			jwks_log("%s did not answer a JSON Web Key Set%s%s; %s",
+			    j->url, note[0] != '\0' ? ": " : "", note, keep);
 			json_object_put(doc);
 		}
 	}
