@@ -262,7 +262,7 @@ Test(jwks_rotation, a_worker_that_never_had_the_keys_answers_503_until_the_issue
 	char kid[33], sub[33], cache[1024], *t;
 	EVP_PKEY *k = issuer_key("ed25519", kid);
 	struct http_res *r;
-	double t0;
+	double t0, took;
 
 	cr_assert(dir != NULL && url != NULL, "TASKAPI_TEST_JWKS_ONLY_DIR or _URL is not set: run make test");
 	http_use_base(url);
@@ -286,7 +286,11 @@ Test(jwks_rotation, a_worker_that_never_had_the_keys_answers_503_until_the_issue
 		cr_assert_not_null(after = http_header(r, "Retry-After"));
 		cr_assert(atol(after) >= 1 && atol(after) <= retry_seconds(),
 		    "Retry-After: %s", after);
-		cr_assert_lt(test_monotonic_s() - t0, 3.0, "a refused connection is quick");
+		took = test_monotonic_s() - t0;
+		fprintf(stderr, "jwks cold: try %d answered 503 in %.2f s\n", i, took);
+		/* A refused connection is quick; the first try also waits
+		 * for the new worker to start (valgrind is slow). */
+		cr_assert_lt(took, i == 0 ? 10.0 : 3.0, "try %d took %.2f s", i, took);
 		http_free(r);
 	}
 	/* Our own faults are not the issuer's: a token of no key set at all
