@@ -274,32 +274,19 @@ out:
 static struct json_object *
 segment_json(const char *b64, size_t len)
 {
-	struct json_tokener *tok = NULL;
 	struct json_object *o = NULL;
 	unsigned char *text;
-	char *mended = NULL;
 	size_t n;
-	int failed;
 
 	if ((text = jws_b64url_decode(b64, len, &n)) == NULL)
 		return NULL;
 	if (json_syntax_check((const char *)text, n, BODY_JSON_DEPTH_MAX, NULL,
-	    0) != JSON_OK)
-		goto out;
-	mended = json_mend_pairs((const char *)text, &n, &failed);
-	if (failed || (tok = json_tokener_new()) == NULL)
-		goto out;
-	o = json_tokener_parse_ex(tok, mended != NULL ? mended :
-	    (const char *)text, (int)n);
-	if (o != NULL && (json_tokener_get_error(tok) != json_tokener_success ||
-	    !json_object_is_type(o, json_type_object))) {
+	    0) == JSON_OK &&
+	    (o = json_build((const char *)text, n, BODY_JSON_DEPTH_MAX)) != NULL &&
+	    !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		o = NULL;
 	}
-out:
-	if (tok != NULL)
-		json_tokener_free(tok);	/* json-c 0.16 does not take NULL */
-	free(mended);
 	free(text);
 	return o;
 }
@@ -308,16 +295,9 @@ out:
 static const char *
 header_string(struct json_object *header, const char *name)
 {
-	struct json_object *v;
-	const char *s;
+	const char *s = json_member_string(header, name);
 
-	if (!json_object_object_get_ex(header, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	s = json_object_get_string(v);
-	if (s[0] == '\0' || strlen(s) != (size_t)json_object_get_string_len(v))
-		return NULL;
-	return s;
+	return s != NULL && s[0] != '\0' ? s : NULL;
 }
 
 /*

@@ -467,17 +467,50 @@ pair_at(const char *s, size_t room, unsigned *cp)
 	return 1;
 }
 
+struct json_object *
+json_build(const char *s, size_t len, int depth_max)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+	char *mended;
+	int failed;
+
+	mended = json_mend_pairs(s, &len, &failed);
+	if (failed || (tok = json_tokener_new_ex(depth_max + 1)) == NULL) {
+		free(mended);
+		return NULL;
+	}
+	o = json_tokener_parse_ex(tok, mended != NULL ? mended : s, (int)len);
+	if (o != NULL && json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	free(mended);
+	return o;
+}
+
+const char *
+json_member_string(struct json_object *o, const char *name)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
+}
+
 int
 body_parse_object(const struct request *req, struct json_object **out,
     const char **detail)
 {
-	struct json_tokener *tok;
 	static char message[96];
 	struct json_object *obj;
-	char field[48], *mended;
+	char field[48];
 	const char *p;
-	size_t len;
-	int failed;
 
 	*out = NULL;
 	switch (req->body_state) {
@@ -531,16 +564,7 @@ body_parse_object(const struct request *req, struct json_object **out,
 		return 422;
 	}
 	/* The syntax is checked: json-c only builds the object. */
-	len = req->body_len;
-	mended = json_mend_pairs(req->body, &len, &failed);
-	if (failed || (tok = json_tokener_new_ex(BODY_JSON_DEPTH_MAX + 1)) == NULL) {
-		free(mended);
-		return 400;
-	}
-	obj = json_tokener_parse_ex(tok, mended != NULL ? mended : req->body,
-	    (int)len);
-	json_tokener_free(tok);
-	free(mended);
+	obj = json_build(req->body, req->body_len, BODY_JSON_DEPTH_MAX);
 	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
 		return 400;

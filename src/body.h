@@ -47,6 +47,16 @@ int json_syntax_check(const char *s, size_t len, int depth_max, char *field,
  */
 char *json_mend_pairs(const char *s, size_t *len, int *failed);
 
+/*
+ * json-c's value for JSON text that json_syntax_check has passed with
+ * depth_max, the surrogate pairs json-c misreads mended first: how every
+ * JSON we read (bodies, token segments, key sets) is built. NULL if json-c
+ * fails (no memory).
+ */
+struct json_object *json_build(const char *s, size_t len, int depth_max);
+/* A member that is a string without U+0000 (json-c's C string would end
+ * there), or NULL. */
+const char *json_member_string(struct json_object *o, const char *name);
 /* Whether a Content-Type header names application/json (charset utf-8 ok). */
 int body_is_json_type(const char *content_type);
 

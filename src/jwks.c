@@ -134,7 +134,6 @@ static void jwks_log(const char *fmt, ...)
 static void note_first(char *note, size_t notelen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static struct json_object *parse_strict(const char *text, size_t len);
-static const char *member_string(struct json_object *o, const char *name);
 static int set_from_json(struct json_object *doc, unsigned allowed,
     struct jwks_set **out, char *note, size_t notelen);
 static int key_parse(struct json_object *o, unsigned allowed,
@@ -325,39 +324,14 @@ jwks_set_free(struct jwks_set *set)
 
 /*
  * RFC 8259 JSON, checked by the same strict scanner as request bodies
- * (json-c alone accepts NaN, single quotes and more), then parsed.
+ * (json-c alone accepts NaN, single quotes and more), then built.
  */
 static struct json_object *
 parse_strict(const char *text, size_t len)
 {
-	struct json_tokener *tok;
-	struct json_object *o;
-
 	if (json_syntax_check(text, len, JWKS_JSON_DEPTH, NULL, 0) != JSON_OK)
 		return NULL;
-	if ((tok = json_tokener_new_ex(JWKS_JSON_DEPTH + 1)) == NULL)
-		return NULL;
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	if (o != NULL && json_tokener_get_error(tok) != json_tokener_success) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
-/* A member that is a string without U+0000, or NULL. */
-static const char *
-member_string(struct json_object *o, const char *name)
-{
-	struct json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, name, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	s = json_object_get_string(v);
-	return strlen(s) == (size_t)json_object_get_string_len(v) ? s : NULL;
+	return json_build(text, len, JWKS_JSON_DEPTH);
 }
 
 static int
@@ -413,7 +387,7 @@ key_parse(struct json_object *o, unsigned allowed, struct jwks_key *k,
 		note_first(note, notelen, "a key that is not an object");
 		return -1;
 	}
-	kid = member_string(o, "kid");
+	kid = json_member_string(o, "kid");
 	if (kid == NULL || kid[0] == '\0' || strlen(kid) > JWKS_KID_MAX) {
 		/* Keys are chosen by kid: one without is never chosen. */
 		note_first(note, notelen, "a key without a usable kid");
@@ -422,7 +396,7 @@ key_parse(struct json_object *o, unsigned allowed, struct jwks_key *k,
 	printable(kid, shown, sizeof(shown));
 	/* RFC 7517 4.2, 4.3: a key for encryption is not one we verify with. */
 	if (json_object_object_get_ex(o, "use", &v) &&
-	    ((use = member_string(o, "use")) == NULL || strcmp(use, "sig") != 0)) {
+	    ((use = json_member_string(o, "use")) == NULL || strcmp(use, "sig") != 0)) {
 		note_first(note, notelen, "key %s: not a signing key (use)",
 		    shown);
 		return -1;
@@ -450,7 +424,7 @@ key_parse(struct json_object *o, unsigned allowed, struct jwks_key *k,
 			    "key, refused", shown);
 			return -1;
 		}
-	if ((kty_name = member_string(o, "kty")) == NULL) {
+	if ((kty_name = json_member_string(o, "kty")) == NULL) {
 		note_first(note, notelen, "key %s: no kty", shown);
 		return -1;
 	}
@@ -465,7 +439,7 @@ key_parse(struct json_object *o, unsigned allowed, struct jwks_key *k,
 		    "RSA", shown, kty_name);
 		return -1;
 	}
-	crv = member_string(o, "crv");
+	crv = json_member_string(o, "crv");
 	if ((alg = key_alg(o, kty, crv, note, notelen)) < 0)
 		return -1;
 	if (allowed != 0 && (allowed & 1u << alg) == 0) {
@@ -513,7 +487,7 @@ key_alg(struct json_object *o, enum kty kty, const char *crv, char *note,
 	int alg = -1;
 
 	if (json_object_object_get_ex(o, "alg", &v)) {
-		if ((name = member_string(o, "alg")) == NULL ||
+		if ((name = json_member_string(o, "alg")) == NULL ||
 		    (alg = jwks_alg_from_name(name)) < 0) {
 			note_first(note, notelen, "a key for an algorithm we do "
 			    "not verify");
@@ -663,7 +637,7 @@ public_check(EVP_PKEY *pkey)
 static unsigned char *
 member_b64(struct json_object *o, const char *name, size_t *len)
 {
-	const char *s = member_string(o, name);
+	const char *s = json_member_string(o, name);
 
 	return s != NULL ? jws_b64url_decode(s, strlen(s), len) : NULL;
 }
@@ -1274,7 +1248,7 @@ cache_sync(struct jwks *j)
 	/* Read once per change, whatever it holds. */
 	j->seen = id;
 	if (doc == NULL || !json_object_is_type(doc, json_type_object) ||
-	    (source = member_string(doc, "source")) == NULL ||
+	    (source = json_member_string(doc, "source")) == NULL ||
 	    strcmp(source, j->url) != 0)
 		goto out;	/* another URL's, or not ours at all */
 	if (json_object_object_get_ex(doc, "fetched_at", &v) &&
