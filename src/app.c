@@ -33,6 +33,8 @@ static const char *fcgi_param(void *ctx, const char *name);
 static int fcgi_read(void *ctx, char *buf, int n);
 static int fcgi_write(void *ctx, const char *buf, size_t n);
 static void finish_without_linger(FCGX_Request *fr);
+static void unavailable(struct response *res, long retry_after,
+    const char *detail);
 
 int
 app_main(const struct route *route)
@@ -128,9 +130,8 @@ app_handle(const struct route *route, const struct config *cfg,
 		st = token_verify(cfg, req->authorization, now, &c.claims);
 		if (st == TOKEN_UNAVAILABLE) {
 			/* Our outage, not the client's fault: come back. */
-			response_header(res, "Retry-After", "%ld",
-			    c.claims.retry_after);
-			response_error(res, 503, token_status_detail(st));
+			unavailable(res, c.claims.retry_after,
+			    token_status_detail(st));
 			return;
 		}
 		if (st != TOKEN_OK) {
@@ -309,11 +310,18 @@ ctx_rows(struct ctx *c, enum db_stmt stmt, int nparams,
 	return res;
 }
 
+/* API.md: an outage of what we depend on is 503 with a Retry-After. */
+static void
+unavailable(struct response *res, long retry_after, const char *detail)
+{
+	response_header(res, "Retry-After", "%ld", retry_after);
+	response_error(res, 503, detail);
+}
+
 void
 ctx_unavailable(struct ctx *c)
 {
-	response_header(c->res, "Retry-After", "%d", APP_RETRY_AFTER_SECONDS);
-	response_error(c->res, 503, "Database unavailable");
+	unavailable(c->res, APP_RETRY_AFTER_SECONDS, "Database unavailable");
 }
 
 void
