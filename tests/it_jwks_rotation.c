@@ -94,6 +94,25 @@ me_status(const struct key *k)
 	return status;
 }
 
+/*
+ * Makes two keys: known is published and taken by a request, then fresh
+ * is published beside it, before any process has looked again.
+ */
+static void
+known_then_fresh(struct key *known, struct key *fresh)
+{
+	const char *both[2];
+
+	key_make(known);
+	key_make(fresh);
+	both[0] = known->jwk;
+	issuer_publish(both, 1);
+	wait_retry();
+	cr_assert_eq(me_status(known), 200);
+	both[1] = fresh->jwk;
+	issuer_publish(both, 2);
+}
+
 Test(jwks_rotation, a_new_kid_is_taken_and_the_old_one_until_removed)
 {
 	struct key old, next, bogus;
@@ -174,22 +193,14 @@ Test(jwks_rotation, a_flood_of_made_up_kids_does_not_hammer_the_issuer)
 Test(jwks_rotation, the_issuer_gone_cached_keys_work_a_new_kid_is_401_at_once)
 {
 	struct key known, fresh;
-	const char *both[2];
 	double t0;
 	char kid[33];
 	EVP_PKEY *stable = issuer_key("ed25519", kid);
 	struct key st = { stable, "", NULL };
 
 	memcpy(st.kid, kid, sizeof(kid));
-	key_make(&known);
-	key_make(&fresh);
-	both[0] = known.jwk;
-	issuer_publish(both, 1);
-	wait_retry();
-	cr_assert_eq(me_status(&known), 200);
 	/* The issuer publishes a new key, then goes away before we look. */
-	both[1] = fresh.jwk;
-	issuer_publish(both, 2);
+	known_then_fresh(&known, &fresh);
 	issuer_signal(SIGUSR1);
 	wait_retry();
 	t0 = test_monotonic_s();
@@ -211,18 +222,10 @@ Test(jwks_rotation, the_issuer_gone_cached_keys_work_a_new_kid_is_401_at_once)
 Test(jwks_rotation, a_hanging_issuer_delays_one_request_by_at_most_5_seconds)
 {
 	struct key known, fresh;
-	const char *both[2];
 	double t0;
 	double took;
 
-	key_make(&known);
-	key_make(&fresh);
-	both[0] = known.jwk;
-	issuer_publish(both, 1);
-	wait_retry();
-	cr_assert_eq(me_status(&known), 200);
-	both[1] = fresh.jwk;
-	issuer_publish(both, 2);
+	known_then_fresh(&known, &fresh);
 	/* Stopped: connections are accepted by the kernel, never answered. */
 	issuer_signal(SIGSTOP);
 	wait_retry();
