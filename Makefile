@@ -29,6 +29,7 @@ LDFLAGS  += -fsanitize=address,undefined
 HARDEN   := -fPIE
 endif
 CPPFLAGS += -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEPFLAGS  = -MMD -MP
 ALL_CFLAGS = -std=c11 $(WARN) $(HARDEN) $(CFLAGS)
 LDLIBS   += -lfcgi -lscrypt -lm $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDFLAGS  += -pie -Wl,-z,relro,-z,now
@@ -36,7 +37,7 @@ LDFLAGS  += -pie -Wl,-z,relro,-z,now
 PROGRAMS := auth_register auth_login auth_me tasks task_item task_complete health
 # Apache's own errors as JSON, for shared hosting (plain CGI only).
 PROGRAMS += http_error
-LIB_SRC  := $(wildcard src/*.c)
+LIB_SRC  := $(wildcard src/*/*.c)
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/src/%.o)
 LIB      := $(BUILD)/libtaskapi.a
 BINS     := $(PROGRAMS:%=$(BUILD)/cgi-bin/%)
@@ -54,17 +55,19 @@ all: $(BINS)
 deps:
 	@scripts/deps
 
-$(BUILD)/src/%.o: src/%.c $(wildcard src/*.h) | deps-quiet
+# Every object also writes the list of headers it read (-MMD), which the
+# include below reads back: a changed header rebuilds exactly its users.
+$(BUILD)/src/%.o: src/%.c | deps-quiet
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/cgi-bin/%.o: cgi-bin/%.c $(wildcard src/*.h)
+$(BUILD)/cgi-bin/%.o: cgi-bin/%.c | deps-quiet
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%.o: tests/%.c $(wildcard src/*.h tests/*.h)
+$(BUILD)/tests/%.o: tests/%.c | deps-quiet
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -128,13 +131,18 @@ clean:
 	rm -rf $(BUILD)
 
 # Throughput and latency beside the floors of this machine (bench/run).
-$(BUILD)/bench/benchtool: bench/benchtool.c src/db.c $(wildcard src/*.h) $(LIB)
+$(BUILD)/bench/%.o: bench/%.c | deps-quiet
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bench/benchtool: $(BUILD)/bench/benchtool.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/benchtool
 	@BUILD=$(BUILD) WORKERS=$(WORKERS) bench/run
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 include tests/fuzz/fuzz.mk
 include install.mk

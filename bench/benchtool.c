@@ -4,7 +4,7 @@
  * issued by token_issue() with the instance's settings, the time of one
  * password check by password_verify() at the API's scrypt parameters (the
  * floor of the login route is cores / that time), and the statements of
- * src/db.c's table, read from the table itself so the SQL floor cannot
+ * src/db/db.c's table, read through db_stmt_text so the SQL floor cannot
  * drift from what the programs prepare.
  *
  *   benchtool tokens            one token per subject line read from stdin
@@ -18,15 +18,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "auth.h"
-#include "config.h"
-/*
- * The statement table is private to db.c; compiling db.c into this program
- * is the one way to print the very strings the programs prepare. The
- * library's own db.o is then never linked in: every symbol it defines is
- * already defined here, from the same source.
- */
-#include "db.c"
+#include "auth/password.h"
+#include "auth/token.h"
+#include "config/config.h"
+#include "db/db.h"
 
 /* A subject is at most 255 characters (API.md); longer lines are refused. */
 #define SUBJECT_LINE_BYTES (TOKEN_SUBJECT_BYTES + 2)
@@ -163,7 +158,7 @@ sql(const char *name, int nvars, char *vars[])
 
 	for (i = 0; i < sizeof(stmt_names) / sizeof(stmt_names[0]); i++)
 		if (strcmp(stmt_names[i].name, name) == 0)
-			s = stmt_sql[stmt_names[i].stmt];
+			s = db_stmt_text(stmt_names[i].stmt);
 	if (s == NULL) {
 		fprintf(stderr, "benchtool: no statement %s\n", name);
 		return 2;

@@ -1,9 +1,11 @@
 /* auth_login: POST /api/auth/login (API.md, Auth routes). */
 #include <json-c/json.h>
 
-#include "app.h"
-#include "body.h"
-#include "user.h"
+#include "app/app.h"
+#include "app/user_answer.h"
+#include "auth/password.h"
+#include "domain/user.h"
+#include "json/json.h"
 
 static void login(struct ctx *c);
 
@@ -33,21 +35,21 @@ login(struct ctx *c)
 	const char *stored = NULL;
 	size_t elen, plen;
 	PGresult *res = NULL;
-	enum str_result er, pr;
+	enum json_text er, pr;
 
-	if (!user_accounts_here(c))
+	if (!user_answer_accounts_here(c))
 		return;
 	if ((body = ctx_body(c)) == NULL)
 		return;
-	er = body_string(body, "email", 0, (size_t)-1, &raw, &elen);
-	pr = body_string(body, "password", 0, (size_t)-1, &password, &plen);
-	if (er == STR_MISSING || er == STR_NULL || er == STR_NOT_STRING ||
-	    pr == STR_MISSING || pr == STR_NULL || pr == STR_NOT_STRING) {
+	er = json_member_text(body, "email", 0, (size_t)-1, &raw, &elen);
+	pr = json_member_text(body, "password", 0, (size_t)-1, &password, &plen);
+	if (er == JSON_TEXT_MISSING || er == JSON_TEXT_NULL || er == JSON_TEXT_NOT_STRING ||
+	    pr == JSON_TEXT_MISSING || pr == JSON_TEXT_NULL || pr == JSON_TEXT_NOT_STRING) {
 		response_error(c->res, 422,
 		    "email and password are required strings");
 		goto out;
 	}
-	if (er == STR_OK && pr == STR_OK &&
+	if (er == JSON_TEXT_OK && pr == JSON_TEXT_OK &&
 	    user_email_normalize(raw, elen, email) == 0) {
 		params[0] = email;
 		if ((res = ctx_rows(c, STMT_USER_BY_EMAIL, 1, params,
@@ -56,7 +58,7 @@ login(struct ctx *c)
 		if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 3))
 			stored = PQgetvalue(res, 0, 3);
 	}
-	if (password_verify(stored, pr == STR_OK ? password : "") == 1)
+	if (password_verify(stored, pr == JSON_TEXT_OK ? password : "") == 1)
 		user_answer_token(c, 200, res, 0);
 	else
 		response_error(c->res, 401, "Invalid email or password");

@@ -1,6 +1,6 @@
 /* auth_me: GET /api/auth/me (API.md, Auth routes). */
-#include "app.h"
-#include "user.h"
+#include "app/app.h"
+#include "app/user_answer.h"
 
 static void me(struct ctx *c);
 
@@ -29,14 +29,14 @@ me(struct ctx *c)
 			return;
 		if (PQntuples(res) == 1) {
 			response_json_begin(c->res, 200);
-			user_write(c->res, res, 0, 0);
+			user_answer_object(c->res, res, 0, 0);
 			response_json_end(c->res);
 			PQclear(res);
 			return;
 		}
 		PQclear(res);
 		/* API.md: an external issuer's user is created on first need. */
-		if (attempt == 0 && user_ensure(c) != 0)
+		if (attempt == 0 && user_answer_ensure_row(c) != 0)
 			return;
 	}
 	ctx_internal(c, "user ensure", "row still missing");

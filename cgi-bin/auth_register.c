@@ -3,9 +3,11 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
-#include "body.h"
-#include "user.h"
+#include "app/app.h"
+#include "app/user_answer.h"
+#include "auth/password.h"
+#include "domain/user.h"
+#include "json/json.h"
 
 static void register_user(struct ctx *c);
 
@@ -31,18 +33,18 @@ register_user(struct ctx *c)
 	size_t len;
 	PGresult *res;
 
-	if (!user_accounts_here(c))
+	if (!user_answer_accounts_here(c))
 		return;
 	if ((body = ctx_body(c)) == NULL)
 		return;
-	if (body_string(body, "email", 1, (size_t)-1, &raw, &len) != STR_OK ||
+	if (json_member_text(body, "email", 1, (size_t)-1, &raw, &len) != JSON_TEXT_OK ||
 	    user_email_normalize(raw, len, email) != 0) {
 		response_error(c->res, 422, "email must be a valid email address "
 		    "of at most 254 characters");
 		goto out;
 	}
-	if (body_string(body, "password", USER_PASSWORD_MIN, USER_PASSWORD_MAX,
-	    &password, &len) != STR_OK) {
+	if (json_member_text(body, "password", USER_PASSWORD_MIN, USER_PASSWORD_MAX,
+	    &password, &len) != JSON_TEXT_OK) {
 		response_error(c->res, 422,
 		    "password must be a string of 8 to 128 characters");
 		goto out;

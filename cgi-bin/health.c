@@ -1,5 +1,5 @@
 /* health: GET /api/health (API.md, Service routes), no authentication. */
-#include "app.h"
+#include "app/app.h"
 
 static void health(struct ctx *c);
 

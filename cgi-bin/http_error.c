@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "response.h"
+#include "config/config.h"
+#include "http/response.h"
 
 /* API.md: 503 carries Retry-After (as nginx's @unavailable page does). */
 #define RETRY_AFTER_SECONDS 2

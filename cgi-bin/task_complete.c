@@ -1,6 +1,6 @@
 /* task_complete: PATCH /api/tasks/{id}/complete (API.md, Task routes). */
-#include "app.h"
-#include "task.h"
+#include "app/app.h"
+#include "app/task_answer.h"
 
 static void toggle(struct ctx *c);
 
@@ -23,6 +23,6 @@ toggle(struct ctx *c)
 {
 	const char *params[2] = { c->req->task_id, c->claims.subject };
 
-	if (task_id_checked(c))
+	if (task_answer_id_checked(c))
 		task_answer_row(c, STMT_TASK_TOGGLE, 2, params, "task toggle");
 }

@@ -1,8 +1,9 @@
 /* task_item: GET, PUT, PATCH and DELETE /api/tasks/{id} (API.md). */
 #include <json-c/json.h>
 
-#include "app.h"
-#include "task.h"
+#include "app/app.h"
+#include "app/task_answer.h"
+#include "domain/task.h"
 
 static void get_task(struct ctx *c);
 static void replace_task(struct ctx *c);
@@ -33,7 +34,7 @@ get_task(struct ctx *c)
 {
 	const char *params[2] = { c->req->task_id, c->claims.subject };
 
-	if (task_id_checked(c))
+	if (task_answer_id_checked(c))
 		task_answer_row(c, STMT_TASK_GET, 2, params, "task get");
 }
 
@@ -67,7 +68,7 @@ update_task(struct ctx *c, enum task_mode mode)
 		json_object_put(body);
 		return;
 	}
-	if (!task_id_checked(c))
+	if (!task_answer_id_checked(c))
 		goto out;
 	params[0] = c->req->task_id;
 	params[1] = c->claims.subject;
@@ -94,7 +95,7 @@ delete_task(struct ctx *c)
 	const char *params[2] = { c->req->task_id, c->claims.subject };
 	PGresult *res;
 
-	if (!task_id_checked(c))
+	if (!task_answer_id_checked(c))
 		return;
 	if ((res = db_exec(c->db, STMT_TASK_DELETE, 2, params)) == NULL) {
 		ctx_unavailable(c);

@@ -6,9 +6,10 @@
 
 #include <json-c/json.h>
 
-#include "app.h"
-#include "task.h"
-#include "user.h"
+#include "app/app.h"
+#include "app/task_answer.h"
+#include "app/user_answer.h"
+#include "domain/task.h"
 
 static void list_tasks(struct ctx *c);
 static void create_task(struct ctx *c);
@@ -107,7 +108,7 @@ list_tasks(struct ctx *c)
 	for (int i = 0; i < rows; i++) {
 		if (i > 0)
 			response_json_lit(c->res, ",");
-		task_write(c->res, res, i);
+		task_answer_write(c->res, res, i);
 	}
 	response_json_lit(c->res, "]");
 	response_json_end(c->res);
@@ -145,7 +146,7 @@ create_task(struct ctx *c)
 		    SQLSTATE_FOREIGN_KEY_VIOLATION) == 0) {
 			PQclear(res);
 			res = NULL;
-			if (user_ensure(c) != 0)
+			if (user_answer_ensure_row(c) != 0)
 				goto out;
 			continue;
 		}
@@ -155,7 +156,7 @@ create_task(struct ctx *c)
 		response_header(c->res, "Location", "/api/tasks/%s",
 		    PQgetvalue(res, 0, 0));
 		response_json_begin(c->res, 201);
-		task_write(c->res, res, 0);
+		task_answer_write(c->res, res, 0);
 		response_json_end(c->res);
 	} else
 		ctx_internal(c, "task insert", PQresultErrorMessage(res));

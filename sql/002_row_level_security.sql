@@ -5,7 +5,7 @@
 -- transaction only: set_config('taskapi.subject', <sub>, true). The policy
 -- lets that role see and write only the subject's tasks, so a statement
 -- that forgot its WHERE clause still touches no other user's row. Every
--- statement keeps its explicit subject as well (src/db.c).
+-- statement keeps its explicit subject as well (src/db/db.c).
 --
 -- Not FORCEd: the owner (who runs migrations) is not bound, and neither is
 -- a superuser or a role with BYPASSRLS. The programs must not run as one

@@ -169,7 +169,7 @@ timed_login(const char *email, const char *password)
 
 /*
  * A login for an unknown email costs the same scrypt work as a wrong
- * password (src/auth.c: the built-in hash of the same cost), so response
+ * password (src/auth/token.c: the built-in hash of the same cost), so response
  * times do not reveal which emails have accounts. Tries alternate and the
  * medians are compared, as a ratio: without the built-in hash an unknown
  * email answers in about 1% of the time.

@@ -19,7 +19,7 @@
 #include "helpers.h"
 #include "hostile.h"
 #include "issuer.h"
-#include "jwks.h"
+#include "jwks/jwks.h"
 #include "keys.h"
 
 #define INVALID "Invalid authentication token"
@@ -203,7 +203,7 @@ Test(jwks_http, the_attacks_of_the_issue_are_401)
 		char *good = issuer_sign(ec, "ES256", ec_kid, p), *s, *bad;
 		const char *dot = strrchr(good, '.');
 		size_t len;
-		unsigned char *raw = jws_b64url_decode(dot + 1, strlen(dot + 1), &len);
+		unsigned char *raw = b64url_decode(dot + 1, strlen(dot + 1), &len);
 		unsigned char *der = NULL;
 		ECDSA_SIG *es = ECDSA_SIG_new();
 		int n;

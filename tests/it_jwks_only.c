@@ -17,7 +17,8 @@
 #include "hostile.h"
 #include "issuer.h"
 #include "keys.h"
-#include "user.h"
+#include "domain/user.h"
+#include "app/user_answer.h"
 
 static void
 setup(void)
@@ -39,7 +40,7 @@ Test(jwks_only, register_and_login_are_404_with_a_detail)
 		struct http_res *r = http_json("POST", paths[i], NULL,
 		    "{\"email\":\"ada@example.com\",\"password\":\"correct horse battery\"}");
 
-		expect_refusal(r, 404, USER_ACCOUNTS_ELSEWHERE, paths[i]);
+		expect_refusal(r, 404, USER_ANSWER_ACCOUNTS_ELSEWHERE, paths[i]);
 		cr_assert_str_eq(http_header(r, "Content-Type"), "application/json");
 		http_free(r);
 		/* Preflights still answer, so a browser sees the 404. */

@@ -10,8 +10,9 @@
 #include <criterion/criterion.h>
 #include <libscrypt.h>
 
-#include "auth.h"
-#include "config.h"
+#include "auth/token.h"
+#include "auth/password.h"
+#include "config/config.h"
 #include "helpers.h"
 
 #define SECRET "unit-test-secret-0123456789abcdef0123456789"

@@ -9,11 +9,13 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
-#include "body.h"
-#include "request.h"
-#include "response.h"
-#include "task.h"
-#include "user.h"
+#include "http/body.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "domain/task.h"
+#include "domain/user.h"
+#include "text/text.h"
+#include "json/json.h"
 
 /* A fake FastCGI request: parameters and a body stream. */
 struct fake {
@@ -175,16 +177,16 @@ Test(body, utf8)
 {
 	size_t n;
 
-	cr_assert_eq(utf8_check("", 0, &n), 0);
+	cr_assert_eq(text_utf8_check("", 0, &n), 0);
 	cr_assert_eq(n, 0);
-	cr_assert_eq(utf8_check("h\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10, &n), 0);
+	cr_assert_eq(text_utf8_check("h\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 10, &n), 0);
 	cr_assert_eq(n, 4);
-	cr_assert_eq(utf8_check("\xc0\xaf", 2, NULL), -1);		/* overlong */
-	cr_assert_eq(utf8_check("\xed\xa0\x80", 3, NULL), -1);	/* surrogate */
-	cr_assert_eq(utf8_check("\xf4\x90\x80\x80", 4, NULL), -1);	/* > U+10FFFF */
-	cr_assert_eq(utf8_check("\xc3", 1, NULL), -1);		/* truncated */
-	cr_assert_eq(utf8_check("\xff", 1, NULL), -1);
-	cr_assert_eq(utf8_check("\x80", 1, NULL), -1);
+	cr_assert_eq(text_utf8_check("\xc0\xaf", 2, NULL), -1);		/* overlong */
+	cr_assert_eq(text_utf8_check("\xed\xa0\x80", 3, NULL), -1);	/* surrogate */
+	cr_assert_eq(text_utf8_check("\xf4\x90\x80\x80", 4, NULL), -1);	/* > U+10FFFF */
+	cr_assert_eq(text_utf8_check("\xc3", 1, NULL), -1);		/* truncated */
+	cr_assert_eq(text_utf8_check("\xff", 1, NULL), -1);
+	cr_assert_eq(text_utf8_check("\x80", 1, NULL), -1);
 }
 
 static int
@@ -277,7 +279,7 @@ Test(body, deep_nesting_is_refused_not_crashed)
 
 	memset(deep, '[', n);
 	deep[n] = '\0';
-	cr_assert_eq(json_syntax_check(deep, n, BODY_JSON_DEPTH_MAX, NULL, 0),
+	cr_assert_eq(json_syntax_check(deep, n, JSON_DEPTH_MAX, NULL, 0),
 	    JSON_TOO_DEEP);
 	st = parse_body("application/json", deep, &o, &d);
 	/* API.md: JSON that does not parse is 400 "Invalid JSON body". */
@@ -306,13 +308,13 @@ Test(body, nul_in_a_member_name_is_422)
 
 	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
 		cr_assert_eq(json_syntax_check(named[i], strlen(named[i]),
-		    BODY_JSON_DEPTH_MAX, NULL, 0), JSON_NUL_NAME, "%s", named[i]);
+		    JSON_DEPTH_MAX, NULL, 0), JSON_NUL_NAME, "%s", named[i]);
 		cr_assert_eq(parse_body("application/json", named[i], &o, &d), 422,
 		    "%s", named[i]);
 		cr_assert_str_eq(d, "Field names must not contain U+0000");
 	}
 	/* In a value it is the field's own rule (body_string), not the scanner's. */
-	cr_assert_eq(json_syntax_check(value, strlen(value), BODY_JSON_DEPTH_MAX,
+	cr_assert_eq(json_syntax_check(value, strlen(value), JSON_DEPTH_MAX,
 	    NULL, 0), JSON_OK);
 }
 
@@ -325,15 +327,15 @@ Test(body, strings_nul_surrogates_and_lengths)
 	size_t len;
 
 	cr_assert_not_null(o);
-	cr_assert_eq(body_string(o, "nul", 0, 100, &s, &len), STR_BAD_TEXT);
-	cr_assert_eq(body_string(o, "ok", 2, 2, &s, &len), STR_OK);
+	cr_assert_eq(json_member_text(o, "nul", 0, 100, &s, &len), JSON_TEXT_BAD_TEXT);
+	cr_assert_eq(json_member_text(o, "ok", 2, 2, &s, &len), JSON_TEXT_OK);
 	cr_assert_eq(len, 3);
-	cr_assert_eq(body_string(o, "ok", 3, 9, &s, &len), STR_TOO_SHORT);
-	cr_assert_eq(body_string(o, "ok", 0, 1, &s, &len), STR_TOO_LONG);
-	cr_assert_eq(body_string(o, "pair", 1, 1, &s, &len), STR_OK);
-	cr_assert_eq(body_string(o, "num", 0, 9, &s, &len), STR_NOT_STRING);
-	cr_assert_eq(body_string(o, "nil", 0, 9, &s, &len), STR_NULL);
-	cr_assert_eq(body_string(o, "gone", 0, 9, &s, &len), STR_MISSING);
+	cr_assert_eq(json_member_text(o, "ok", 3, 9, &s, &len), JSON_TEXT_TOO_SHORT);
+	cr_assert_eq(json_member_text(o, "ok", 0, 1, &s, &len), JSON_TEXT_TOO_LONG);
+	cr_assert_eq(json_member_text(o, "pair", 1, 1, &s, &len), JSON_TEXT_OK);
+	cr_assert_eq(json_member_text(o, "num", 0, 9, &s, &len), JSON_TEXT_NOT_STRING);
+	cr_assert_eq(json_member_text(o, "nil", 0, 9, &s, &len), JSON_TEXT_NULL);
+	cr_assert_eq(json_member_text(o, "gone", 0, 9, &s, &len), JSON_TEXT_MISSING);
 	json_object_put(o);
 }
 

@@ -6,7 +6,7 @@
 
 #include <criterion/criterion.h>
 
-#include "config.h"
+#include "config/config.h"
 
 struct pairs {
 	char keys[8][64];

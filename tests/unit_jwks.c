@@ -22,10 +22,12 @@
 #include <jwt.h>
 #include <openssl/ecdsa.h>
 
-#include "auth.h"
-#include "config.h"
+#include "auth/token.h"
+#include "config/config.h"
 #include "helpers.h"
-#include "jwks.h"
+#include "jwks/jwks.h"
+#include "json/json.h"
+#include "json/b64url.h"
 #include "jwks_server.h"
 #include "keys.h"
 
@@ -512,7 +514,7 @@ Test(jwks, ecdsa_signature_must_be_r_and_s_of_the_curves_length)
 	t = good_token(&ec, "u");
 	cr_assert_eq(verify(t), TOKEN_OK);
 	sig = strrchr(t, '.') + 1;
-	dec = jws_b64url_decode(sig, strlen(sig), &len);
+	dec = b64url_decode(sig, strlen(sig), &len);
 	cr_assert_eq(len, 64);
 	memcpy(raw, dec, 64);
 	/* 63 bytes, 65 bytes (a zero in front of r or after s), 0 bytes. */
@@ -559,7 +561,7 @@ Test(jwks, rsa_and_eddsa_signatures_of_the_wrong_length_are_refused)
 	use_file(all, 2);
 	t = good_token(&rsa, "u");
 	sig = strrchr(t, '.') + 1;
-	dec = jws_b64url_decode(sig, strlen(sig), &len);
+	dec = b64url_decode(sig, strlen(sig), &len);
 	cr_assert_eq(len, 256);
 	/* A leading zero byte added: same number, not the modulus' length. */
 	raw[0] = 0;
@@ -570,7 +572,7 @@ Test(jwks, rsa_and_eddsa_signatures_of_the_wrong_length_are_refused)
 	free(t);
 	t = good_token(&ed, "u");
 	sig = strrchr(t, '.') + 1;
-	dec = jws_b64url_decode(sig, strlen(sig), &len);
+	dec = b64url_decode(sig, strlen(sig), &len);
 	cr_assert_eq(len, 64);
 	cr_assert_eq(verify_free(signature_replaced(t, dec, 63)), TOKEN_INVALID);
 	memcpy(raw, dec, 64);
@@ -884,18 +886,18 @@ Test(jwks, base64url_is_strict)
 	size_t n;
 	unsigned char *d;
 
-	d = jws_b64url_decode("aGk", 3, &n);
+	d = b64url_decode("aGk", 3, &n);
 	cr_assert(d != NULL && n == 2 && memcmp(d, "hi", 2) == 0);
 	free(d);
-	d = jws_b64url_decode("", 0, &n);
+	d = b64url_decode("", 0, &n);
 	cr_assert(d != NULL && n == 0);
 	free(d);
-	cr_assert_null(jws_b64url_decode("aGl", 3, &n), "spare bits set");
-	cr_assert_null(jws_b64url_decode("aGk=", 4, &n), "padding");
-	cr_assert_null(jws_b64url_decode("aG+k", 4, &n), "base64, not base64url");
-	cr_assert_null(jws_b64url_decode("aGk/", 4, &n));
-	cr_assert_null(jws_b64url_decode("a", 1, &n), "4n+1 characters");
-	cr_assert_null(jws_b64url_decode("aG k", 4, &n));
+	cr_assert_null(b64url_decode("aGl", 3, &n), "spare bits set");
+	cr_assert_null(b64url_decode("aGk=", 4, &n), "padding");
+	cr_assert_null(b64url_decode("aG+k", 4, &n), "base64, not base64url");
+	cr_assert_null(b64url_decode("aGk/", 4, &n));
+	cr_assert_null(b64url_decode("a", 1, &n), "4n+1 characters");
+	cr_assert_null(b64url_decode("aG k", 4, &n));
 }
 
 Test(jwks, algorithm_names)

@@ -29,16 +29,16 @@ fuzz-smoke: fuzz-build
 	@tests/fuzz/run $(FUZZ_BUILD) smoke $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
 
 # The library gets coverage instrumentation, not libFuzzer's main().
-$(FUZZ_BUILD)/src/%.o: src/%.c $(wildcard src/*.h) | deps-quiet
+$(FUZZ_BUILD)/src/%.o: src/%.c | deps-quiet
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(CPPFLAGS) $(DEPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_LIB): $(FUZZ_LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(FUZZ_BUILD)/fuzz_%.o: tests/fuzz/fuzz_%.c $(wildcard src/*.h tests/fuzz/*.h)
+$(FUZZ_BUILD)/fuzz_%.o: tests/fuzz/fuzz_%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -c -o $@ $<
+	$(FUZZ_CC) $(CPPFLAGS) $(DEPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -c -o $@ $<
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/fuzz_%.o $(FUZZ_LIB)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(LDLIBS)

@@ -11,11 +11,13 @@
  */
 #include <json-c/json.h>
 
-#include "body.h"
+#include "http/body.h"
 #include "fuzz.h"
-#include "request.h"
-#include "task.h"
-#include "user.h"
+#include "http/request.h"
+#include "domain/task.h"
+#include "domain/user.h"
+#include "text/text.h"
+#include "json/json.h"
 
 static int model_utf8(const unsigned char *s, size_t len, size_t *count);
 static int first_is_brace(const char *s, size_t len);
@@ -40,11 +42,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t count = 0, want = 0;
 	int utf8_ok, js, status, expect;
 
-	utf8_ok = utf8_check(body, size, &count) == 0;
+	utf8_ok = text_utf8_check(body, size, &count) == 0;
 	FUZZ_CHECK(utf8_ok == (model_utf8(data, size, &want) == 0));
 	FUZZ_CHECK(!utf8_ok || count == want);
 
-	js = json_syntax_check(body, size, BODY_JSON_DEPTH_MAX, field,
+	js = json_syntax_check(body, size, JSON_DEPTH_MAX, field,
 	    sizeof(field));
 	FUZZ_CHECK(js >= JSON_OK && js <= JSON_LONE_SURROGATE);
 	FUZZ_CHECK(memchr(field, '\0', sizeof(field)) != NULL);
@@ -365,7 +367,7 @@ check_task(struct json_object *obj)
 			check_text(in.title, len, TASK_TITLE_MAX);
 			FUZZ_CHECK(len > 0);
 			/* Trimmed already: trimming again changes nothing. */
-			ascii_trim(&t, &tlen);
+			text_trim_ascii(&t, &tlen);
 			FUZZ_CHECK(t == in.title && tlen == len);
 		}
 		if (modes[i] == TASK_REPLACE)
@@ -386,12 +388,12 @@ check_user(struct json_object *obj)
 	const char *s;
 	size_t len;
 
-	if (body_string(obj, "email", 1, (size_t)-1, &s, &len) == STR_OK) {
+	if (json_member_text(obj, "email", 1, (size_t)-1, &s, &len) == JSON_TEXT_OK) {
 		FUZZ_CHECK(strlen(s) == len);
 		check_email(s, len);
 	}
-	if (body_string(obj, "password", USER_PASSWORD_MIN, USER_PASSWORD_MAX,
-	    &s, &len) == STR_OK) {
+	if (json_member_text(obj, "password", USER_PASSWORD_MIN, USER_PASSWORD_MAX,
+	    &s, &len) == JSON_TEXT_OK) {
 		FUZZ_CHECK(strlen(s) == len);
 		check_text(s, len, USER_PASSWORD_MAX);
 	}
@@ -427,6 +429,6 @@ check_text(const char *s, size_t len, size_t max)
 	size_t count;
 
 	FUZZ_CHECK(memchr(s, '\0', len) == NULL);
-	FUZZ_CHECK(utf8_check(s, len, &count) == 0);
+	FUZZ_CHECK(text_utf8_check(s, len, &count) == 0);
 	FUZZ_CHECK(count <= max);
 }

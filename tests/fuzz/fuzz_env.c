@@ -8,7 +8,7 @@
  *
  * Input: the env file's text.
  */
-#include "config.h"
+#include "config/config.h"
 #include "fuzz.h"
 
 /* config.c's buffers: a key under 128 bytes, a value under 4096. */

@@ -11,7 +11,8 @@
 #include <json-c/json.h>
 
 #include "fuzz.h"
-#include "jwks.h"
+#include "jwks/jwks.h"
+#include "json/json.h"
 
 static void check_key(struct json_object *keys, const char *kid, int alg);
 static int kty_fits(const char *kty, int alg);

@@ -7,7 +7,7 @@
  * Without a newline the whole input is the query.
  */
 #include "fuzz.h"
-#include "request.h"
+#include "http/request.h"
 
 /* query_get decodes keys into a buffer of this size (request.c). */
 #define KEY_BYTES 64

@@ -12,10 +12,12 @@
  */
 #include <json-c/json.h>
 
-#include "body.h"
+#include "http/body.h"
 #include "fuzz.h"
-#include "request.h"
-#include "task.h"
+#include "http/request.h"
+#include "domain/task.h"
+#include "text/text.h"
+#include "json/json.h"
 
 /* More parameters than nginx ever sends; the rest of the head is ignored. */
 #define PARAMS_MAX 32

@@ -10,7 +10,9 @@
  */
 #include <json-c/json.h>
 
-#include "jwks.h"
+#include "jwks/jwks.h"
+#include "json/json.h"
+#include "json/b64url.h"
 #include "token.h"
 
 static void check_jwks(const char *header, enum token_status open_st,
@@ -98,7 +100,7 @@ token_part(const char *header, int part)
 	if (t == NULL)
 		return NULL;
 	end = t + strcspn(t, ".");
-	if ((raw = jws_b64url_decode(t, (size_t)(end - t), &n)) == NULL)
+	if ((raw = b64url_decode(t, (size_t)(end - t), &n)) == NULL)
 		return NULL;
 	text = (char *)raw;
 	o = json_tokener_parse(text);

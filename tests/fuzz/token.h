@@ -6,11 +6,12 @@
 #ifndef TASKAPI_FUZZ_TOKEN_H
 #define TASKAPI_FUZZ_TOKEN_H
 
-#include "auth.h"
-#include "body.h"
-#include "config.h"
+#include "auth/token.h"
+#include "http/body.h"
+#include "config/config.h"
 #include "fuzz.h"
-#include "user.h"
+#include "domain/user.h"
+#include "text/text.h"
 
 #include <unistd.h>
 
@@ -98,7 +99,7 @@ fuzz_token_text(const char *s, size_t bytes, size_t min, size_t max)
 
 	FUZZ_CHECK(memchr(s, '\0', bytes) != NULL);
 	len = strlen(s);
-	FUZZ_CHECK(utf8_check(s, len, &count) == 0);
+	FUZZ_CHECK(text_utf8_check(s, len, &count) == 0);
 	FUZZ_CHECK(count >= min && count <= max);
 }
 

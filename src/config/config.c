@@ -11,8 +11,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "jwks.h"
+#include "config/config.h"
+#include "jwks/jwks.h"
+#include "text/text.h"
 
 static const char *const config_keys[] = {
 	"JWT_SECRET", "JWT_SECRET_PREVIOUS", "JWT_EXPIRES_IN", "JWT_ISSUER",
@@ -419,29 +420,6 @@ default_env_path(void)
 	return path;
 }
 
-/*
- * The next item of a comma-separated setting, spaces and tabs around it
- * trimmed: *start and *len, and *p moves past it. 0 at the end of the list.
- */
-int
-config_list_next(const char **p, const char **start, size_t *len)
-{
-	const char *comma, *end;
-
-	if (**p == '\0')
-		return 0;
-	while (**p == ' ' || **p == '\t')
-		(*p)++;
-	*start = *p;
-	comma = strchr(*p, ',');
-	end = comma != NULL ? comma : *p + strlen(*p);
-	*p = comma != NULL ? comma + 1 : end;
-	while (end > *start && (end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	*len = (size_t)(end - *start);
-	return 1;
-}
-
 int
 config_origin_allowed(const struct config *cfg, const char *origin)
 {
@@ -451,7 +429,7 @@ config_origin_allowed(const struct config *cfg, const char *origin)
 	if (p == NULL || origin == NULL || origin[0] == '\0')
 		return 0;
 	olen = strlen(origin);
-	while (config_list_next(&p, &item, &n))
+	while (text_list_next(&p, &item, &n))
 		if (n == olen && memcmp(item, origin, olen) == 0)
 			return 1;
 	return 0;

@@ -119,6 +119,6 @@ void jwks_set_free(struct jwks_set *set);
  * length of 4n+1 or non-zero spare bits is refused. Returns a NUL-terminated
  * buffer to free() with its length in *outlen, or NULL.
  */
-unsigned char *jws_b64url_decode(const char *in, size_t len, size_t *outlen);
+unsigned char *b64url_decode(const char *in, size_t len, size_t *outlen);
 
 #endif

@@ -66,6 +66,12 @@ void db_close(struct db *db);
 PGresult *db_exec(struct db *db, enum db_stmt stmt, int nparams,
     const char *const *params);
 
+/*
+ * The SQL text of stmt, exactly as it is prepared (the benchmark's SQL floor
+ * runs the same strings).
+ */
+const char *db_stmt_text(enum db_stmt stmt);
+
 /* The SQLSTATE of a failed result, "" when none. */
 const char *db_sqlstate(const PGresult *res);
 

@@ -35,9 +35,10 @@
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 
-#include "body.h"
-#include "config.h"
-#include "jwks.h"
+#include "json/b64url.h"
+#include "json/json.h"
+#include "jwks/jwks.h"
+#include "text/text.h"
 
 /* A key set is a flat document: an object, an array, objects, arrays. */
 #define JWKS_JSON_DEPTH 8
@@ -198,7 +199,7 @@ jwks_parse_algorithms(const char *list, unsigned *mask, char *err,
 	size_t n;
 
 	*mask = 0;
-	while (config_list_next(&p, &start, &n)) {
+	while (text_list_next(&p, &start, &n)) {
 		char name[16];
 		int alg;
 
@@ -222,53 +223,6 @@ jwks_parse_algorithms(const char *list, unsigned *mask, char *err,
 		return -1;
 	}
 	return 0;
-}
-
-unsigned char *
-jws_b64url_decode(const char *in, size_t len, size_t *outlen)
-{
-	unsigned char *out;
-	unsigned acc = 0;
-	int bits = 0;
-	size_t o = 0;
-
-	if (len % 4 == 1)
-		return NULL;
-	if ((out = malloc(len / 4 * 3 + 3)) == NULL)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		char c = in[i];
-		unsigned v;
-
-		if (c >= 'A' && c <= 'Z')
-			v = (unsigned)(c - 'A');
-		else if (c >= 'a' && c <= 'z')
-			v = (unsigned)(c - 'a') + 26;
-		else if (c >= '0' && c <= '9')
-			v = (unsigned)(c - '0') + 52;
-		else if (c == '-')
-			v = 62;
-		else if (c == '_')
-			v = 63;
-		else
-			goto bad;
-		acc = (acc << 6 | v) & 0xffffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(acc >> bits);
-		}
-	}
-	/* The spare bits of the last character must be zero: one encoding
-	 * per byte string, so a signature cannot be re-spelled. */
-	if ((acc & ((1u << bits) - 1)) != 0)
-		goto bad;
-	out[o] = '\0';
-	*outlen = o;
-	return out;
-bad:
-	free(out);
-	return NULL;
 }
 
 /* ---- the parser ---- */
@@ -639,7 +593,7 @@ member_b64(struct json_object *o, const char *name, size_t *len)
 {
 	const char *s = json_member_string(o, name);
 
-	return s != NULL ? jws_b64url_decode(s, strlen(s), len) : NULL;
+	return s != NULL ? b64url_decode(s, strlen(s), len) : NULL;
 }
 
 /* ---- the check ---- */

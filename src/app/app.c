@@ -15,9 +15,9 @@
 #include <fcgiapp.h>
 #include <json-c/json.h>
 
-#include "app.h"
-#include "body.h"
-#include "listener.h"
+#include "app/app.h"
+#include "app/listener.h"
+#include "http/body.h"
 
 static void on_terminate(int sig);
 static int is_cgi(void);

@@ -1,5 +1,5 @@
 /*
- * auth.c: bearer tokens and passwords. Our own tokens are HS256: libjwt
+ * token.c: bearer tokens. Our own tokens are HS256: libjwt
  * 1.10 signs them, and they are verified here with OpenSSL's HMAC; an
  * external issuer's (EdDSA, ES256, RS256...) are checked against its key
  * set by jwks.c. Either way, the header and the payload are read as
@@ -15,25 +15,16 @@
 
 #include <json-c/json.h>
 #include <jwt.h>
-#include <libscrypt.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "auth.h"
-#include "body.h"
-#include "config.h"
-#include "jwks.h"
-#include "user.h"
-
-/*
- * A hash of a password no one knows, at the current parameters; checking
- * against it costs what checking a real account does. A unit test keeps its
- * parameters equal to PASSWORD_SCRYPT_*.
- */
-const char password_dummy_hash[] =
-    "$s1$0e0805$zqwgj3Dubly6cduaZE7frQ==$V+a3c5FSmwg3KtyqO4IPFr9GppJ9f9Up"
-    "doI6N9DNNv333JecSNqXGEKtaiIXbILOzeFPHeae+tX8BzbOncHLgQ==";
+#include "auth/token.h"
+#include "config/config.h"
+#include "domain/user.h"
+#include "json/b64url.h"
+#include "json/json.h"
+#include "jwks/jwks.h"
 
 /* RFC 7518 3.2: an HS256 signature is the whole SHA-256 HMAC. */
 #define HS256_BYTES 32
@@ -155,7 +146,7 @@ verify_hs256(const struct config *cfg, const char *token, time_t now,
 	size_t siglen;
 	int good = 0;
 
-	if ((sig = jws_b64url_decode(dot2 + 1, strlen(dot2 + 1), &siglen)) == NULL)
+	if ((sig = b64url_decode(dot2 + 1, strlen(dot2 + 1), &siglen)) == NULL)
 		return TOKEN_INVALID;
 	for (int i = 0; i < 2 && !good && siglen == HS256_BYTES; i++)
 		good = keys[i] != NULL && keys[i][0] != '\0' &&
@@ -243,7 +234,7 @@ verify_jwks(const struct config *cfg, const char *token,
 
 	if ((kid = header_string(header, "kid")) == NULL)
 		return TOKEN_INVALID;
-	if ((sig = jws_b64url_decode(dot2 + 1, strlen(dot2 + 1), &siglen)) == NULL)
+	if ((sig = b64url_decode(dot2 + 1, strlen(dot2 + 1), &siglen)) == NULL)
 		return TOKEN_INVALID;
 	switch (jwks_verify(cfg->jwks, alg, kid, (const unsigned char *)token,
 	    (size_t)(dot2 - token), sig, siglen, now)) {
@@ -278,11 +269,11 @@ segment_json(const char *b64, size_t len)
 	unsigned char *text;
 	size_t n;
 
-	if ((text = jws_b64url_decode(b64, len, &n)) == NULL)
+	if ((text = b64url_decode(b64, len, &n)) == NULL)
 		return NULL;
-	if (json_syntax_check((const char *)text, n, BODY_JSON_DEPTH_MAX, NULL,
+	if (json_syntax_check((const char *)text, n, JSON_DEPTH_MAX, NULL,
 	    0) == JSON_OK &&
-	    (o = json_build((const char *)text, n, BODY_JSON_DEPTH_MAX)) != NULL &&
+	    (o = json_build((const char *)text, n, JSON_DEPTH_MAX)) != NULL &&
 	    !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		o = NULL;
@@ -377,8 +368,8 @@ check_claims(const char *issuer, const char *audience,
 	if ((double)now > exp + TOKEN_LEEWAY)
 		return TOKEN_EXPIRED;
 	/* The email claim is informational: kept only when it is sane text. */
-	if (body_string(claims, "email", 1, USER_EMAIL_MAX, &email, &elen) ==
-	    STR_OK)
+	if (json_member_text(claims, "email", 1, USER_EMAIL_MAX, &email, &elen) ==
+	    JSON_TEXT_OK)
 		memcpy(out->email, email, elen + 1);
 	return subject_claim(claims, out);
 }
@@ -437,11 +428,11 @@ subject_claim(struct json_object *claims, struct token_claims *out)
 		const char *s;
 		size_t len;
 
-		switch (body_string(claims, names[i], 0, TOKEN_SUBJECT_MAX, &s,
+		switch (json_member_text(claims, names[i], 0, TOKEN_SUBJECT_MAX, &s,
 		    &len)) {
-		case STR_MISSING:
+		case JSON_TEXT_MISSING:
 			continue;
-		case STR_OK:
+		case JSON_TEXT_OK:
 			if (len > 0 && found == NULL) {
 				found = s;
 				found_len = len;
@@ -484,35 +475,4 @@ token_issue(const struct config *cfg, const char *subject, const char *email,
 out:
 	jwt_free(jwt);
 	return out;
-}
-
-int
-password_hash(const char *password, char out[PASSWORD_HASH_BYTES])
-{
-	return libscrypt_hash(out, password, PASSWORD_SCRYPT_N,
-	    PASSWORD_SCRYPT_R, PASSWORD_SCRYPT_P) > 0 ? 0 : -1;
-}
-
-int
-password_verify(const char *stored, const char *password)
-{
-	char copy[PASSWORD_HASH_BYTES];
-	const char *mcf = stored != NULL ? stored : password_dummy_hash;
-	size_t len = strlen(mcf);
-	int rc;
-
-	if (len >= sizeof(copy) || strncmp(mcf, SCRYPT_MCF_ID "$", 4) != 0) {
-		/* Malformed: still spend the same work before saying so. */
-		memcpy(copy, password_dummy_hash, sizeof(password_dummy_hash));
-		(void)libscrypt_check(copy, password);
-		return -1;
-	}
-	/* libscrypt_check splits its argument in place: give it a copy. */
-	memcpy(copy, mcf, len + 1);
-	rc = libscrypt_check(copy, password);
-	if (stored == NULL)
-		return 0;
-	if (rc < 0)
-		return -1;
-	return rc > 0;
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "response.h"
+#include "http/response.h"
 
 /* Most bodies fit; a list of 20 tasks doubles it once or twice. */
 #define RESPONSE_BODY_START 1024

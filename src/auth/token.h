@@ -1,14 +1,16 @@
 /*
- * auth.h: bearer tokens (our HS256 on libjwt, an external issuer's EdDSA,
- * ECDSA and RSA against its key set in jwks.h) and passwords (scrypt on
- * libscrypt). The libraries check signatures only: every claim rule of
- * API.md is enforced here, and libjwt's getters are used nowhere else.
+ * token.h: bearer tokens. Ours are HS256: libjwt signs them, and they are
+ * verified with OpenSSL's HMAC directly; an external issuer's (EdDSA, ECDSA,
+ * RSA) are checked against its key set (jwks/jwks.h). The libraries check
+ * signatures only: every claim rule of the contract is enforced here.
  */
-#ifndef TASKAPI_AUTH_H
-#define TASKAPI_AUTH_H
+#ifndef TASKAPI_TOKEN_H
+#define TASKAPI_TOKEN_H
 
 #include <stddef.h>
 #include <time.h>
+
+#include "domain/user.h"
 
 struct config;
 
@@ -20,7 +22,6 @@ struct config;
 #define TOKEN_LENGTH_MAX 8192
 /* UTF-8 needs at most 4 bytes a code point. */
 #define TOKEN_SUBJECT_BYTES (TOKEN_SUBJECT_MAX * 4 + 1)
-#define TOKEN_EMAIL_BYTES (254 * 4 + 1)
 
 enum token_status {
 	TOKEN_OK = 0,
@@ -33,7 +34,7 @@ enum token_status {
 
 struct token_claims {
 	char subject[TOKEN_SUBJECT_BYTES];
-	char email[TOKEN_EMAIL_BYTES];	/* "" when the token has none */
+	char email[USER_EMAIL_BYTES];	/* "" when the token has none */
 	long retry_after;	/* TOKEN_UNAVAILABLE: seconds, for Retry-After */
 };
 
@@ -51,28 +52,5 @@ const char *token_status_detail(enum token_status st);
  */
 char *token_issue(const struct config *cfg, const char *subject,
     const char *email, time_t now);
-
-/*
- * scrypt parameters: OWASP's N=2^14, r=8, p=5 row, as strong as N=2^17, r=8,
- * p=1 but 16 MiB of memory a hash instead of 128 MiB, so several workers can
- * hash at once on a small host. The MCF string records them, so they can be
- * raised later without invalidating stored hashes.
- */
-#define PASSWORD_SCRYPT_N 16384u
-#define PASSWORD_SCRYPT_R 8
-#define PASSWORD_SCRYPT_P 5
-#define PASSWORD_HASH_BYTES 128	/* libscrypt's SCRYPT_MCF_LEN */
-
-/* Hashes password into out (MCF). Returns 0, or -1. */
-int password_hash(const char *password, char out[PASSWORD_HASH_BYTES]);
-/*
- * Checks password against a stored MCF hash. A NULL stored hash (no account,
- * or one without a password) is checked against a fixed hash of the same
- * cost, so the time spent does not tell which case it was.
- * Returns 1 on match, 0 on mismatch, -1 on a malformed hash.
- */
-int password_verify(const char *stored, const char *password);
-/* The fixed hash used for NULL; exposed so a test can check its cost. */
-extern const char password_dummy_hash[];
 
 #endif

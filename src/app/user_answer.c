@@ -1,44 +1,21 @@
 /*
- * user.c: email and password rules, the user object and the token answer
- * shared by register, login and me, and the first-need creation of an
- * external issuer's user.
+ * user_answer.c: how register, login and me answer: the user object, the
+ * token answer, 404 where accounts live with an external issuer, and the
+ * first-need row of an external issuer's user.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
-#include "body.h"
-#include "user.h"
+#include <libpq-fe.h>
 
-int
-user_email_normalize(const char *in, size_t len, char out[USER_EMAIL_BYTES])
-{
-	size_t count, at = 0, ats = 0;
-
-	ascii_trim(&in, &len);
-	if (len == 0 || len >= USER_EMAIL_BYTES ||
-	    utf8_check(in, len, &count) != 0 || count > USER_EMAIL_MAX)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)in[i];
-
-		if (ch <= 0x20 || ch == 0x7f)
-			return -1;
-		if (ch == '@') {
-			ats++;
-			at = i;
-		}
-		out[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-	}
-	out[len] = '\0';
-	if (ats != 1 || at == 0 || at == len - 1)
-		return -1;
-	return 0;
-}
+#include "app/app.h"
+#include "app/user_answer.h"
+#include "auth/token.h"
+#include "domain/user.h"
 
 void
-user_write(struct response *out, const PGresult *res, int row, int col0)
+user_answer_object(struct response *out, const PGresult *res, int row, int col0)
 {
 	response_json_lit(out, "{\"id\":");
 	response_json_strz(out, PQgetvalue(res, row, col0));
@@ -66,7 +43,7 @@ user_answer_token(struct ctx *c, int status, const PGresult *res, int row)
 	    (long long)c->cfg->jwt_expires_in);
 	response_json_begin(c->res, status);
 	response_json_lit(c->res, "{\"user\":");
-	user_write(c->res, res, row, 0);
+	user_answer_object(c->res, res, row, 0);
 	response_json_lit(c->res, ",\"access_token\":");
 	response_json_strz(c->res, token);
 	response_json_lit(c->res, ",\"token_type\":\"bearer\",\"expires_in\":");
@@ -81,11 +58,11 @@ user_answer_token(struct ctx *c, int status, const PGresult *res, int row)
  * client's to know, not a server fault to retry or alert on.
  */
 int
-user_accounts_here(struct ctx *c)
+user_answer_accounts_here(struct ctx *c)
 {
 	if (c->cfg->jwt_secret != NULL)
 		return 1;
-	response_error(c->res, 404, USER_ACCOUNTS_ELSEWHERE);
+	response_error(c->res, 404, USER_ANSWER_ACCOUNTS_ELSEWHERE);
 	return 0;
 }
 
@@ -94,7 +71,7 @@ user_accounts_here(struct ctx *c)
  * the token's email when it is valid and not taken, else with none.
  */
 int
-user_ensure(struct ctx *c)
+user_answer_ensure_row(struct ctx *c)
 {
 	char email[USER_EMAIL_BYTES];
 	const char *params[2] = { c->claims.subject, NULL };

@@ -76,6 +76,6 @@ int config_origin_allowed(const struct config *cfg, const char *origin);
  * trimmed, possibly empty) at *start, *len; *p moves past it. Returns 0 at
  * the end of the list.
  */
-int config_list_next(const char **p, const char **start, size_t *len);
+int text_list_next(const char **p, const char **start, size_t *len);
 
 #endif

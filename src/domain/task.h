@@ -1,19 +1,15 @@
 /*
- * task.h: what the three task programs share: reading a task from a body,
- * turning a row into the API's task object, and telling 404 from 403.
+ * task.h: the task rules, apart from HTTP and the database: a task body
+ * read under the contract's limits, and the shape of a task id.
  */
 #ifndef TASKAPI_TASK_H
 #define TASKAPI_TASK_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <libpq-fe.h>
 
-#include "db.h"
 
 struct json_object;
-struct ctx;
-struct response;
 
 /* API.md: the task object's limits. */
 #define TASK_TITLE_MAX 255
@@ -46,27 +42,5 @@ void task_input_free(struct task_input *in);
 
 /* Whether s is a UUID in 8-4-4-4-12 hex form (anything else is 404). */
 bool task_id_valid(const char *s);
-
-/*
- * Appends the task object of row (columns in db.c's TASK_COLUMNS order) to
- * out's JSON body.
- */
-void task_write(struct response *out, const PGresult *res, int row);
-
-/*
- * After a statement scoped to the subject found no row: answers 403 when the
- * task exists for another subject, else 404.
- */
-void task_answer_missing(struct ctx *c);
-
-/* Answers 404 unless the request's {id} is a UUID; returns whether it is. */
-bool task_id_checked(struct ctx *c);
-
-/*
- * Runs a statement scoped to the subject that returns the task, and answers
- * 200 with the row, 403/404 when it found none, or 503/500 when it failed.
- */
-void task_answer_row(struct ctx *c, enum db_stmt stmt, int nparams,
-    const char *const *params, const char *what);
 
 #endif

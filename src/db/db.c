@@ -5,15 +5,16 @@
  * security checks the same subject again (sql/002_row_level_security.sql):
  * ownership is never checked in C.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "db/db.h"
 
 /* RFC 3339 in UTC with microseconds and a Z, as API.md shows. */
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', " \
 	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-/* The task object's columns, in the order task_write() reads them. */
+/* The task object's columns, in the order task_answer_write() reads them. */
 #define TASK_COLUMNS "id::text, user_id, title, description, is_completed, " \
 	TS("created_at") ", " TS("updated_at")
 #define USER_COLUMNS "id, email, " TS("created_at")
@@ -390,4 +391,11 @@ db_sqlstate(const PGresult *res)
 	    PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
 	return s != NULL ? s : "";
+}
+
+const char *
+db_stmt_text(enum db_stmt stmt)
+{
+	assert(stmt >= 0 && stmt < STMT_COUNT_);
+	return stmt_sql[stmt];
 }

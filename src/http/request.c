@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "request.h"
+#include "http/request.h"
 
 static const char *param_or(request_param_fn param, void *ctx,
     const char *name, const char *dflt);

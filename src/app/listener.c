@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "listener.h"
+#include "app/listener.h"
 
 /* sd_listen_fds(3): the first passed descriptor. */
 #define LISTENER_FD_START 3

@@ -9,11 +9,11 @@
 
 #include <time.h>
 
-#include "auth.h"
-#include "config.h"
-#include "db.h"
-#include "request.h"
-#include "response.h"
+#include "auth/token.h"
+#include "config/config.h"
+#include "db/db.h"
+#include "http/request.h"
+#include "http/response.h"
 
 struct json_object;
 

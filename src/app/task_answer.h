@@ -1,0 +1,38 @@
+/*
+ * task_answer.h: the task routes' answers, shared by the collection, one
+ * task and the complete toggle.
+ */
+#ifndef TASKAPI_TASK_ANSWER_H
+#define TASKAPI_TASK_ANSWER_H
+
+#include <stdbool.h>
+#include <libpq-fe.h>
+
+#include "db/db.h"
+
+struct ctx;
+struct response;
+
+/*
+ * Appends the task object of row (columns in db.c's TASK_COLUMNS order) to
+ * out's JSON body.
+ */
+void task_answer_write(struct response *out, const PGresult *res, int row);
+
+/*
+ * After a statement scoped to the subject found no row: answers 403 when the
+ * task exists for another subject, else 404.
+ */
+void task_answer_missing(struct ctx *c);
+
+/* Answers 404 unless the request's {id} is a UUID; returns whether it is. */
+bool task_answer_id_checked(struct ctx *c);
+
+/*
+ * Runs a statement scoped to the subject that returns the task, and answers
+ * 200 with the row, 403/404 when it found none, or 503/500 when it failed.
+ */
+void task_answer_row(struct ctx *c, enum db_stmt stmt, int nparams,
+    const char *const *params, const char *what);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * user_answer.h: the answers register, login and me share: the user object,
+ * the token answer, and the switch for deployments whose accounts live with
+ * an external issuer.
+ */
+#ifndef TASKAPI_USER_ANSWER_H
+#define TASKAPI_USER_ANSWER_H
+
+#include <libpq-fe.h>
+
+struct ctx;
+struct response;
+
+/*
+ * Appends the user object from columns id, email, created_at at col0.. of
+ * row to out's JSON body.
+ */
+void user_answer_object(struct response *out, const PGresult *res, int row,
+    int col0);
+
+/*
+ * Answers 200/201 with {"user", "access_token", "token_type", "expires_in"}
+ * for the user in row of res (columns id, email, created_at).
+ */
+void user_answer_token(struct ctx *c, int status, const PGresult *res, int row);
+
+/*
+ * API.md: without JWT_SECRET (only an external issuer's key set) accounts
+ * live with that issuer, and register and login are switched off. Answers
+ * 404 and returns 0 then; returns 1 when this API keeps accounts.
+ */
+#define USER_ANSWER_ACCOUNTS_ELSEWHERE "Registration and login are not " \
+	"available here: accounts are managed by the external sign-in provider"
+int user_answer_accounts_here(struct ctx *c);
+
+/*
+ * Makes sure the token's subject has a users row (an external issuer's
+ * user). Returns 0, or -1 after answering 503 or 500.
+ */
+int user_answer_ensure_row(struct ctx *c);
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * body.c: JSON request bodies on json-c, with the checks json-c leaves to
+ * us: strict UTF-8 on the raw bytes (400) and, inside strings, no U+0000
+ * and no lone surrogates (422), lengths counted in code points.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "http/body.h"
+#include "http/request.h"
+#include "json/json.h"
+#include "text/text.h"
+
+int
+body_is_json_type(const char *ct)
+{
+	static const char media[] = "application/json";
+	const char *p;
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, media, sizeof(media) - 1) != 0)
+		return 0;
+	p = ct + sizeof(media) - 1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0')
+		return 1;
+	if (*p != ';')
+		return 0;
+	/* Parameters: only a UTF-8 charset may be named. */
+	while (*p == ';') {
+		const char *name, *val;
+		size_t nlen, vlen;
+
+		p++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		name = p;
+		while (*p != '\0' && *p != '=' && *p != ';')
+			p++;
+		nlen = (size_t)(p - name);
+		while (nlen > 0 && (name[nlen - 1] == ' ' || name[nlen - 1] == '\t'))
+			nlen--;
+		if (*p != '=') {
+			if (nlen != 0)
+				return 0;
+			continue;
+		}
+		val = ++p;
+		while (*p != '\0' && *p != ';')
+			p++;
+		vlen = (size_t)(p - val);
+		while (vlen > 0 && (val[vlen - 1] == ' ' || val[vlen - 1] == '\t'))
+			vlen--;
+		if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {
+			val++;
+			vlen -= 2;
+		}
+		if (nlen == 7 && strncasecmp(name, "charset", 7) == 0 &&
+		    !((vlen == 5 && strncasecmp(val, "utf-8", 5) == 0) ||
+		    (vlen == 4 && strncasecmp(val, "utf8", 4) == 0)))
+			return 0;
+	}
+	return *p == '\0';
+}
+
+int
+body_parse_object(const struct request *req, struct json_object **out,
+    const char **detail)
+{
+	static char message[96];
+	struct json_object *obj;
+	char field[48];
+	const char *p;
+
+	*out = NULL;
+	switch (req->body_state) {
+	case BODY_OK:
+		break;
+	case BODY_TOO_LARGE:
+		*detail = "Request body too large";
+		return 413;
+	case BODY_BAD_LENGTH:
+	case BODY_SHORT:
+		*detail = "Invalid JSON body";
+		return 400;
+	}
+	if (!body_is_json_type(req->content_type)) {
+		*detail = "Content-Type must be application/json";
+		return 415;
+	}
+	*detail = "Invalid JSON body";
+	if (req->body_len == 0 || text_utf8_check(req->body, req->body_len, NULL) != 0)
+		return 400;
+	switch (json_syntax_check(req->body, req->body_len, JSON_DEPTH_MAX,
+	    field, sizeof(field))) {
+	case JSON_OK:
+		break;
+	case JSON_TOO_DEEP:
+		/* API.md has one 400 for bodies: JSON nested deeper than we
+		 * parse is JSON that does not parse (and 100,000 "[" is not
+		 * even well-formed). */
+		return 400;
+	case JSON_NUL_NAME:
+		/* API.md: a string containing U+0000 is 422; a name is one. */
+		*detail = "Field names must not contain U+0000";
+		return 422;
+	case JSON_LONE_SURROGATE:
+		/* API.md: 422 names the field. One process serves one request at
+		 * a time, so a static buffer is enough. */
+		if (field[0] != '\0') {
+			snprintf(message, sizeof(message),
+			    "%s must not contain lone surrogates", field);
+			*detail = message;
+		} else
+			*detail = "Strings must not contain lone surrogates";
+		return 422;
+	default:
+		return 400;
+	}
+	for (p = req->body; *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'; p++)
+		;
+	if (*p != '{') {
+		*detail = "Request body must be a JSON object";
+		return 422;
+	}
+	/* The syntax is checked: json-c only builds the object. */
+	obj = json_build(req->body, req->body_len, JSON_DEPTH_MAX);
+	if (obj == NULL || !json_object_is_type(obj, json_type_object)) {
+		json_object_put(obj);
+		return 400;
+	}
+	*out = obj;
+	return 0;
+}
+

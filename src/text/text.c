@@ -1,0 +1,91 @@
+/*
+ * text.c: the small string rules every layer shares: strict UTF-8, ASCII
+ * white space trimming and comma-separated lists. No allocation, no
+ * library beyond libc.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "text/text.h"
+
+int
+text_utf8_check(const char *s, size_t len, size_t *count)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + len;
+	size_t n = 0;
+
+	while (p < end) {
+		unsigned c = *p;
+		size_t need;
+		unsigned cp, min;
+
+		if (c < 0x80) {
+			p++;
+			n++;
+			continue;
+		} else if ((c & 0xE0) == 0xC0) {
+			need = 1; cp = c & 0x1F; min = 0x80;
+		} else if ((c & 0xF0) == 0xE0) {
+			need = 2; cp = c & 0x0F; min = 0x800;
+		} else if ((c & 0xF8) == 0xF0) {
+			need = 3; cp = c & 0x07; min = 0x10000;
+		} else
+			return -1;
+		if ((size_t)(end - p) <= need)
+			return -1;
+		for (size_t i = 1; i <= need; i++) {
+			if ((p[i] & 0xC0) != 0x80)
+				return -1;
+			cp = (cp << 6) | (p[i] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return -1;
+		p += need + 1;
+		n++;
+	}
+	if (count != NULL)
+		*count = n;
+	return 0;
+}
+
+static int
+is_ascii_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' ||
+	    ch == '\f' || ch == '\v';
+}
+
+void
+text_trim_ascii(const char **s, size_t *len)
+{
+	while (*len > 0 && is_ascii_space(**s)) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && is_ascii_space((*s)[*len - 1]))
+		(*len)--;
+}
+
+/*
+ * The next item of a comma-separated setting, spaces and tabs around it
+ * trimmed: *start and *len, and *p moves past it. 0 at the end of the list.
+ */
+int
+text_list_next(const char **p, const char **start, size_t *len)
+{
+	const char *comma, *end;
+
+	if (**p == '\0')
+		return 0;
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+	*start = *p;
+	comma = strchr(*p, ',');
+	end = comma != NULL ? comma : *p + strlen(*p);
+	*p = comma != NULL ? comma + 1 : end;
+	while (end > *start && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*len = (size_t)(end - *start);
+	return 1;
+}
