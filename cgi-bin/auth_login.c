@@ -49,6 +49,17 @@ login(struct ctx *c)
 		    "email and password are required strings");
 		goto out;
 	}
+	/*
+	 * docs/API.md "Precise rules": a string holding U+0000 is 422 naming
+	 * the field, on this body as on every other; it is no account's
+	 * email or password, and saying so costs no user's privacy.
+	 */
+	if (er == JSON_TEXT_BAD_TEXT || pr == JSON_TEXT_BAD_TEXT) {
+		response_error(c->res, 422, er == JSON_TEXT_BAD_TEXT ?
+		    "email must not contain U+0000 or lone surrogates" :
+		    "password must not contain U+0000 or lone surrogates");
+		goto out;
+	}
 	if (er == JSON_TEXT_OK && pr == JSON_TEXT_OK &&
 	    user_email_normalize(raw, elen, email) == 0) {
 		params[0] = email;
@@ -61,7 +72,7 @@ login(struct ctx *c)
 	if (password_verify(stored, pr == JSON_TEXT_OK ? password : "") == 1)
 		user_answer_token(c, 200, res, 0);
 	else
-		response_error(c->res, 401, "Invalid email or password");
+		response_unauthorized(c->res, "Invalid email or password");
 out:
 	PQclear(res);
 	json_object_put(body);

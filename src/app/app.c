@@ -136,8 +136,7 @@ app_handle(const struct route *route, const struct config *cfg,
 		}
 		if (st != TOKEN_OK) {
 			/* RFC 6750 3: every 401 names the scheme. */
-			response_header(res, "WWW-Authenticate", "Bearer");
-			response_error(res, 401, token_status_detail(st));
+			response_unauthorized(res, token_status_detail(st));
 			return;
 		}
 	}

@@ -199,6 +199,13 @@ response_error(struct response *res, int status, const char *detail)
 }
 
 void
+response_unauthorized(struct response *res, const char *detail)
+{
+	response_header(res, "WWW-Authenticate", "Bearer");
+	response_error(res, 401, detail);
+}
+
+void
 response_empty(struct response *res, int status)
 {
 	response_free(res);

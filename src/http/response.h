@@ -47,6 +47,12 @@ void response_json_strz(struct response *res, const char *s);
 void response_json_end(struct response *res);
 /* API.md: every error body is {"detail": "<message>"}. */
 void response_error(struct response *res, int status, const char *detail);
+/*
+ * 401 with detail and `WWW-Authenticate: Bearer`: RFC 9110 15.5.2 asks for
+ * the challenge on every 401, a failed password login included, and
+ * docs/API.md "Authentication" promises it.
+ */
+void response_unauthorized(struct response *res, const char *detail);
 /* A response with no body (204). */
 void response_empty(struct response *res, int status);
 
