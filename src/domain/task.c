@@ -1,7 +1,7 @@
 /*
  * task.c: the task rules shared by the collection, one task, and the
- * complete toggle: body fields under API.md's limits, the row as JSON, and
- * 403 versus 404 after a scoped statement found nothing.
+ * complete toggle: body fields under the contract's limits, and the shape
+ * of a task id. How a task is answered is app/task_answer.c's job.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,25 +12,42 @@
 #include "json/json.h"
 #include "text/text.h"
 
+static int read_title(struct json_object *body, enum task_mode mode,
+    struct task_input *in, const char **detail);
+static int read_description(struct json_object *body, enum task_mode mode,
+    struct task_input *in, const char **detail);
+static int read_completed(struct json_object *body, enum task_mode mode,
+    struct task_input *in, const char **detail);
+
 int
 task_input_read(struct json_object *body, enum task_mode mode,
     struct task_input *in, const char **detail)
 {
-	struct json_object *v;
+	memset(in, 0, sizeof(*in));
+	if (read_title(body, mode, in, detail) != 0 ||
+	    read_description(body, mode, in, detail) != 0 ||
+	    read_completed(body, mode, in, detail) != 0) {
+		task_input_free(in);
+		return -1;
+	}
+	return 0;
+}
+
+/* API.md: title 1 to 255 characters after trimming; required on create
+ * and PUT. */
+static int
+read_title(struct json_object *body, enum task_mode mode,
+    struct task_input *in, const char **detail)
+{
 	const char *s;
 	size_t len, count;
 
-	memset(in, 0, sizeof(*in));
-
-	/* API.md: title 1 to 255 characters after trimming; required on
-	 * create and PUT. */
 	switch (json_member_text(body, "title", 0, (size_t)-1, &s, &len)) {
 	case JSON_TEXT_MISSING:
-		if (mode != TASK_PATCH) {
-			*detail = "title is required";
-			return -1;
-		}
-		break;
+		if (mode == TASK_PATCH)
+			return 0;
+		*detail = "title is required";
+		return -1;
 	case JSON_TEXT_OK:
 		text_trim_ascii(&s, &len);
 		(void)text_utf8_check(s, len, &count);
@@ -43,7 +60,7 @@ task_input_read(struct json_object *body, enum task_mode mode,
 			return -1;
 		}
 		in->has_title = true;
-		break;
+		return 0;
 	case JSON_TEXT_BAD_TEXT:
 		*detail = "title must not contain U+0000 or lone surrogates";
 		return -1;
@@ -51,36 +68,51 @@ task_input_read(struct json_object *body, enum task_mode mode,
 		*detail = "title must be a string";
 		return -1;
 	}
+}
 
-	/* API.md: description is a string or null, at most 10,000 characters. */
+/* API.md: description is a string or null, at most 10,000 characters. */
+static int
+read_description(struct json_object *body, enum task_mode mode,
+    struct task_input *in, const char **detail)
+{
+	const char *s;
+	size_t len;
+
 	switch (json_member_text(body, "description", 0, TASK_DESCRIPTION_MAX, &s,
 	    &len)) {
 	case JSON_TEXT_MISSING:
 		in->has_description = mode == TASK_REPLACE;	/* PUT: becomes null */
-		break;
+		return 0;
 	case JSON_TEXT_NULL:
 		in->has_description = true;
-		break;
+		return 0;
 	case JSON_TEXT_OK:
 		in->has_description = true;
 		in->description = s;
-		break;
+		return 0;
 	case JSON_TEXT_BAD_TEXT:
 		*detail = "description must not contain U+0000 or lone surrogates";
-		goto fail;
+		return -1;
 	case JSON_TEXT_TOO_LONG:
 		*detail = "description must be at most 10000 characters";
-		goto fail;
+		return -1;
 	default:
 		*detail = "description must be a string or null";
-		goto fail;
+		return -1;
 	}
+}
 
-	/* API.md: is_completed must be a JSON boolean; PUT defaults it. */
+/* API.md: is_completed must be a JSON boolean; PUT defaults it. */
+static int
+read_completed(struct json_object *body, enum task_mode mode,
+    struct task_input *in, const char **detail)
+{
+	struct json_object *v;
+
 	if (json_object_object_get_ex(body, "is_completed", &v)) {
 		if (v == NULL || !json_object_is_type(v, json_type_boolean)) {
 			*detail = "is_completed must be a boolean";
-			goto fail;
+			return -1;
 		}
 		in->has_completed = true;
 		in->completed = json_object_get_boolean(v);
@@ -89,9 +121,6 @@ task_input_read(struct json_object *body, enum task_mode mode,
 		in->completed = false;
 	}
 	return 0;
-fail:
-	task_input_free(in);
-	return -1;
 }
 
 void

@@ -15,6 +15,8 @@
 #include "json/json.h"
 #include "text/text.h"
 
+static int body_check_text(const struct request *req, const char **detail);
+
 int
 body_is_json_type(const char *ct)
 {
@@ -71,38 +73,25 @@ body_is_json_type(const char *ct)
 	return *p == '\0';
 }
 
-int
-body_parse_object(const struct request *req, struct json_object **out,
-    const char **detail)
+/*
+ * The strict checks of the body's bytes, before json-c sees them: 400 for
+ * bytes that are not UTF-8 or JSON, 422 for a name escaping U+0000 or a
+ * string escaping a lone surrogate. Returns 0 or the status, with *detail.
+ */
+static int
+body_check_text(const struct request *req, const char **detail)
 {
 	static char message[96];
-	struct json_object *obj;
 	char field[48];
-	const char *p;
 
-	*out = NULL;
-	switch (req->body_state) {
-	case BODY_OK:
-		break;
-	case BODY_TOO_LARGE:
-		*detail = "Request body too large";
-		return 413;
-	case BODY_BAD_LENGTH:
-	case BODY_SHORT:
-		*detail = "Invalid JSON body";
-		return 400;
-	}
-	if (!body_is_json_type(req->content_type)) {
-		*detail = "Content-Type must be application/json";
-		return 415;
-	}
 	*detail = "Invalid JSON body";
-	if (req->body_len == 0 || text_utf8_check(req->body, req->body_len, NULL) != 0)
+	if (req->body_len == 0 ||
+	    text_utf8_check(req->body, req->body_len, NULL) != 0)
 		return 400;
 	switch (json_syntax_check(req->body, req->body_len, JSON_DEPTH_MAX,
 	    field, sizeof(field))) {
 	case JSON_OK:
-		break;
+		return 0;
 	case JSON_TOO_DEEP:
 		/* API.md has one 400 for bodies: JSON nested deeper than we
 		 * parse is JSON that does not parse (and 100,000 "[" is not
@@ -125,6 +114,34 @@ body_parse_object(const struct request *req, struct json_object **out,
 	default:
 		return 400;
 	}
+}
+
+int
+body_parse_object(const struct request *req, struct json_object **out,
+    const char **detail)
+{
+	struct json_object *obj;
+	const char *p;
+	int status;
+
+	*out = NULL;
+	switch (req->body_state) {
+	case BODY_OK:
+		break;
+	case BODY_TOO_LARGE:
+		*detail = "Request body too large";
+		return 413;
+	case BODY_BAD_LENGTH:
+	case BODY_SHORT:
+		*detail = "Invalid JSON body";
+		return 400;
+	}
+	if (!body_is_json_type(req->content_type)) {
+		*detail = "Content-Type must be application/json";
+		return 415;
+	}
+	if ((status = body_check_text(req, detail)) != 0)
+		return status;
 	for (p = req->body; *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'; p++)
 		;
 	if (*p != '{') {
@@ -140,4 +157,3 @@ body_parse_object(const struct request *req, struct json_object **out,
 	*out = obj;
 	return 0;
 }
-
