@@ -4,6 +4,7 @@
 #include "app/app.h"
 #include "app/user_answer.h"
 #include "auth/password.h"
+#include "db/columns.h"
 #include "domain/user.h"
 #include "json/json.h"
 
@@ -66,8 +67,9 @@ login(struct ctx *c)
 		if ((res = ctx_rows(c, STMT_USER_BY_EMAIL, 1, params,
 		    "user by email")) == NULL)
 			goto out;
-		if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 3))
-			stored = PQgetvalue(res, 0, 3);
+		if (PQntuples(res) == 1 &&
+		    !PQgetisnull(res, 0, USER_LOGIN_COL_PASSWORD_HASH))
+			stored = PQgetvalue(res, 0, USER_LOGIN_COL_PASSWORD_HASH);
 	}
 	if (password_verify(stored, pr == JSON_TEXT_OK ? password : "") == 1)
 		user_answer_token(c, 200, res, 0);

@@ -29,7 +29,7 @@ me(struct ctx *c)
 			return;
 		if (PQntuples(res) == 1) {
 			response_json_begin(c->res, 200);
-			user_answer_object(c->res, res, 0, 0);
+			user_answer_object(c->res, res, 0);
 			response_json_end(c->res);
 			PQclear(res);
 			return;

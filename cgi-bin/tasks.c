@@ -1,4 +1,5 @@
 /* tasks: GET and POST /api/tasks (API.md, Task routes). */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "app/app.h"
 #include "app/task_answer.h"
 #include "app/user_answer.h"
+#include "db/columns.h"
 #include "domain/task.h"
 
 static void list_tasks(struct ctx *c);
@@ -89,8 +91,11 @@ list_tasks(struct ctx *c)
 	    4, params, "task list")) == NULL)
 		return;
 	rows = PQntuples(res);
+	/* The list statements end with the count (db/columns.h). */
+	assert(PQnfields(res) == TASK_LIST_COL_COUNT_);
 	if (rows > 0)
-		snprintf(total, sizeof(total), "%s", PQgetvalue(res, 0, 7));
+		snprintf(total, sizeof(total), "%s",
+		    PQgetvalue(res, 0, TASK_LIST_COL_TOTAL));
 	else if (offset == 0)
 		snprintf(total, sizeof(total), "0");
 	else {
@@ -99,7 +104,10 @@ list_tasks(struct ctx *c)
 		if ((res = ctx_rows(c, STMT_TASK_COUNT, 2, params,
 		    "task count")) == NULL)
 			return;
-		snprintf(total, sizeof(total), "%s", PQgetvalue(res, 0, 0));
+		/* A SELECT without FROM has exactly one row. */
+		assert(PQntuples(res) == 1);
+		snprintf(total, sizeof(total), "%s",
+		    PQgetvalue(res, 0, TASK_COUNT_COL_TOTAL));
 		rows = 0;
 	}
 	response_header(c->res, "X-Total-Count", "%s", total);
@@ -154,7 +162,7 @@ create_task(struct ctx *c)
 	}
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 		response_header(c->res, "Location", "/api/tasks/%s",
-		    PQgetvalue(res, 0, 0));
+		    PQgetvalue(res, 0, TASK_COL_ID));
 		response_json_begin(c->res, 201);
 		task_answer_write(c->res, res, 0);
 		response_json_end(c->res);

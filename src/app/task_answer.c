@@ -3,35 +3,46 @@
  * 403 versus 404 after a scoped statement found nothing, and the one-row
  * answer PUT, PATCH and the toggle share.
  */
+#include <assert.h>
+
 #include <libpq-fe.h>
 
 #include "app/app.h"
 #include "app/task_answer.h"
+#include "db/columns.h"
 #include "domain/task.h"
 
 /* The row's columns as JSON: 20 rows of a list cost a few microseconds. */
 void
 task_answer_write(struct response *out, const PGresult *res, int row)
 {
+	/*
+	 * Only our statements reach here: those that return the task object,
+	 * and the list's, which adds its count after it (db/columns.h).
+	 */
+	assert(PQnfields(res) == TASK_COL_COUNT_ ||
+	    PQnfields(res) == TASK_LIST_COL_COUNT_);
+	assert(row >= 0 && row < PQntuples(res));
 	response_json_lit(out, "{\"id\":");
-	response_json_strz(out, PQgetvalue(res, row, 0));
+	response_json_strz(out, PQgetvalue(res, row, TASK_COL_ID));
 	response_json_lit(out, ",\"user_id\":");
-	response_json_strz(out, PQgetvalue(res, row, 1));
+	response_json_strz(out, PQgetvalue(res, row, TASK_COL_USER_ID));
 	response_json_lit(out, ",\"title\":");
-	response_json_str(out, PQgetvalue(res, row, 2), (size_t)PQgetlength(res, row, 2));
+	response_json_str(out, PQgetvalue(res, row, TASK_COL_TITLE),
+	    (size_t)PQgetlength(res, row, TASK_COL_TITLE));
 	response_json_lit(out, ",\"description\":");
-	if (PQgetisnull(res, row, 3))
+	if (PQgetisnull(res, row, TASK_COL_DESCRIPTION))
 		response_json_lit(out, "null");
 	else
-		response_json_str(out, PQgetvalue(res, row, 3),
-		    (size_t)PQgetlength(res, row, 3));
-	if (PQgetvalue(res, row, 4)[0] == 't')
+		response_json_str(out, PQgetvalue(res, row, TASK_COL_DESCRIPTION),
+		    (size_t)PQgetlength(res, row, TASK_COL_DESCRIPTION));
+	if (PQgetvalue(res, row, TASK_COL_IS_COMPLETED)[0] == 't')
 		response_json_lit(out, ",\"is_completed\":true,\"created_at\":");
 	else
 		response_json_lit(out, ",\"is_completed\":false,\"created_at\":");
-	response_json_strz(out, PQgetvalue(res, row, 5));
+	response_json_strz(out, PQgetvalue(res, row, TASK_COL_CREATED_AT));
 	response_json_lit(out, ",\"updated_at\":");
-	response_json_strz(out, PQgetvalue(res, row, 6));
+	response_json_strz(out, PQgetvalue(res, row, TASK_COL_UPDATED_AT));
 	response_json_lit(out, "}");
 }
 
@@ -47,7 +58,7 @@ task_answer_missing(struct ctx *c)
 	if (PQntuples(res) != 1)
 		ctx_internal(c, "task_held_by_other", "no row");
 	/* API.md: another subject's task is 403, and is left untouched. */
-	else if (PQgetvalue(res, 0, 0)[0] == 't')
+	else if (PQgetvalue(res, 0, TASK_HELD_COL_BY_OTHER)[0] == 't')
 		response_error(c->res, 403, "Not authorized to access this task");
 	else
 		response_error(c->res, 404, "Task not found");

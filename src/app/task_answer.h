@@ -14,8 +14,9 @@ struct ctx;
 struct response;
 
 /*
- * Appends the task object of row (columns in db.c's TASK_COLUMNS order) to
- * out's JSON body.
+ * Appends the task object of row to out's JSON body. res is the result of
+ * a statement that returns the task's columns (db/columns.h: enum task_col),
+ * alone or followed by the list's count; row is one of its rows.
  */
 void task_answer_write(struct response *out, const PGresult *res, int row);
 

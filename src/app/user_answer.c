@@ -3,6 +3,7 @@
  * token answer, 404 where accounts live with an external issuer, and the
  * first-need row of an external issuer's user.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,19 +13,36 @@
 #include "app/app.h"
 #include "app/user_answer.h"
 #include "auth/token.h"
+#include "db/columns.h"
 #include "domain/user.h"
 
+static const char *user_email(const PGresult *res, int row);
+
 void
-user_answer_object(struct response *out, const PGresult *res, int row, int col0)
+user_answer_object(struct response *out, const PGresult *res, int row)
 {
+	/*
+	 * Only our statements reach here: those that return the user object,
+	 * and login's, which adds the password hash after it (db/columns.h).
+	 */
+	assert(PQnfields(res) == USER_COL_COUNT_ ||
+	    PQnfields(res) == USER_LOGIN_COL_COUNT_);
+	assert(row >= 0 && row < PQntuples(res));
 	response_json_lit(out, "{\"id\":");
-	response_json_strz(out, PQgetvalue(res, row, col0));
+	response_json_strz(out, PQgetvalue(res, row, USER_COL_ID));
 	response_json_lit(out, ",\"email\":");
-	response_json_strz(out, PQgetisnull(res, row, col0 + 1) ? NULL :
-	    PQgetvalue(res, row, col0 + 1));
+	response_json_strz(out, user_email(res, row));
 	response_json_lit(out, ",\"created_at\":");
-	response_json_strz(out, PQgetvalue(res, row, col0 + 2));
+	response_json_strz(out, PQgetvalue(res, row, USER_COL_CREATED_AT));
 	response_json_lit(out, "}");
+}
+
+/* An external issuer's user may have no email: NULL then. */
+static const char *
+user_email(const PGresult *res, int row)
+{
+	return PQgetisnull(res, row, USER_COL_EMAIL) ? NULL :
+	    PQgetvalue(res, row, USER_COL_EMAIL);
 }
 
 void
@@ -33,8 +51,8 @@ user_answer_token(struct ctx *c, int status, const PGresult *res, int row)
 	char *token;
 	char expires[32];
 
-	token = token_issue(c->cfg, PQgetvalue(res, row, 0),
-	    PQgetisnull(res, row, 1) ? NULL : PQgetvalue(res, row, 1), c->now);
+	token = token_issue(c->cfg, PQgetvalue(res, row, USER_COL_ID),
+	    user_email(res, row), c->now);
 	if (token == NULL) {
 		ctx_internal(c, "token_issue", "libjwt");
 		return;
@@ -43,7 +61,7 @@ user_answer_token(struct ctx *c, int status, const PGresult *res, int row)
 	    (long long)c->cfg->jwt_expires_in);
 	response_json_begin(c->res, status);
 	response_json_lit(c->res, "{\"user\":");
-	user_answer_object(c->res, res, row, 0);
+	user_answer_object(c->res, res, row);
 	response_json_lit(c->res, ",\"access_token\":");
 	response_json_strz(c->res, token);
 	response_json_lit(c->res, ",\"token_type\":\"bearer\",\"expires_in\":");

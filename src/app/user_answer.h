@@ -12,15 +12,15 @@ struct ctx;
 struct response;
 
 /*
- * Appends the user object from columns id, email, created_at at col0.. of
- * row to out's JSON body.
+ * Appends the user object of row to out's JSON body. res is the result of a
+ * statement that returns the user's columns (db/columns.h: enum user_col),
+ * alone or followed by login's password hash; row is one of its rows.
  */
-void user_answer_object(struct response *out, const PGresult *res, int row,
-    int col0);
+void user_answer_object(struct response *out, const PGresult *res, int row);
 
 /*
  * Answers 200/201 with {"user", "access_token", "token_type", "expires_in"}
- * for the user in row of res (columns id, email, created_at).
+ * for the user in row of res (a result as for user_answer_object).
  */
 void user_answer_token(struct ctx *c, int status, const PGresult *res, int row);
 

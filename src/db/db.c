@@ -6,36 +6,35 @@
  * ownership is never checked in C.
  */
 #include <assert.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "db/columns.h"
 #include "db/db.h"
-
-/* RFC 3339 in UTC with microseconds and a Z, as API.md shows. */
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', " \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-/* The task object's columns, in the order task_answer_write() reads them. */
-#define TASK_COLUMNS "id::text, user_id, title, description, is_completed, " \
-	TS("created_at") ", " TS("updated_at")
-#define USER_COLUMNS "id, email, " TS("created_at")
-/* The subject's task count ($1), of completed ones when $2 says so. */
-#define TASK_TOTAL "(SELECT COALESCE(sum(CASE WHEN $2::boolean IS NULL " \
-	"THEN total WHEN $2 THEN done ELSE total - done END), 0) " \
-	"FROM task_counts WHERE user_id = $1)"
 
 /* Room for a prepared statement's name ("s" and up to 14 digits). */
 #define DB_STMT_NAME 16
 
+/* The bits of struct db's prepared mask: one for every statement. */
+#define DB_PREPARED_BITS (sizeof(((struct db *)0)->prepared) * CHAR_BIT)
+_Static_assert(STMT_COUNT_ <= DB_PREPARED_BITS, "a bit per statement");
+
+/*
+ * Each statement's text; the columns a statement returns are listed in
+ * db/columns.h, in the order its readers name them.
+ */
 static const char *const stmt_sql[STMT_COUNT_] = {
 	[STMT_PING] = "SELECT 1",
 	/* Transaction-local: it ends with the statement it is sent with. */
 	[STMT_SET_SUBJECT] = "SELECT set_config('taskapi.subject', $1, true)",
 	[STMT_USER_INSERT] =
 	    "INSERT INTO users (id, email, password_hash) "
-	    "VALUES (gen_random_uuid()::text, $1, $2) RETURNING " USER_COLUMNS,
+	    "VALUES (gen_random_uuid()::text, $1, $2) RETURNING " COLUMNS_USER,
 	[STMT_USER_BY_EMAIL] =
-	    "SELECT " USER_COLUMNS ", password_hash FROM users WHERE email = $1",
-	[STMT_USER_BY_ID] = "SELECT " USER_COLUMNS " FROM users WHERE id = $1",
+	    "SELECT " COLUMNS_USER_LOGIN " FROM users WHERE email = $1",
+	[STMT_USER_BY_ID] = "SELECT " COLUMNS_USER " FROM users WHERE id = $1",
 	[STMT_USER_ENSURE] = "SELECT ensure_user($1, $2)",
 	/*
 	 * One page, read in the order of tasks_user_created_idx (or, with a
@@ -46,37 +45,62 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	 * unfiltered statement, and says which count to give.
 	 */
 	[STMT_TASK_LIST] =
-	    "SELECT " TASK_COLUMNS ", " TASK_TOTAL " FROM tasks t "
+	    "SELECT " COLUMNS_TASK_LIST " FROM tasks t "
 	    "WHERE t.user_id = $1 "
 	    "ORDER BY t.created_at DESC, t.id DESC LIMIT $3 OFFSET $4",
 	[STMT_TASK_LIST_FILTERED] =
-	    "SELECT " TASK_COLUMNS ", " TASK_TOTAL " FROM tasks t "
+	    "SELECT " COLUMNS_TASK_LIST " FROM tasks t "
 	    "WHERE t.user_id = $1 AND t.is_completed = $2 "
 	    "ORDER BY t.created_at DESC, t.id DESC LIMIT $3 OFFSET $4",
-	[STMT_TASK_COUNT] = "SELECT " TASK_TOTAL,
+	[STMT_TASK_COUNT] = "SELECT " COLUMNS_TASK_COUNT,
 	[STMT_TASK_INSERT] =
 	    "INSERT INTO tasks (user_id, title, description, is_completed) "
-	    "VALUES ($1, $2, $3, $4) RETURNING " TASK_COLUMNS,
+	    "VALUES ($1, $2, $3, $4) RETURNING " COLUMNS_TASK,
 	[STMT_TASK_GET] =
-	    "SELECT " TASK_COLUMNS " FROM tasks WHERE id = $1 AND user_id = $2",
+	    "SELECT " COLUMNS_TASK " FROM tasks WHERE id = $1 AND user_id = $2",
 	[STMT_TASK_REPLACE] =
 	    "UPDATE tasks SET title = $3, description = $4, is_completed = $5, "
 	    "updated_at = now() WHERE id = $1 AND user_id = $2 "
-	    "RETURNING " TASK_COLUMNS,
+	    "RETURNING " COLUMNS_TASK,
 	/* $4 says whether $5 (which may be NULL) replaces the description. */
 	[STMT_TASK_PATCH] =
 	    "UPDATE tasks SET title = COALESCE($3, title), "
 	    "description = CASE WHEN $4::boolean THEN $5 ELSE description END, "
 	    "is_completed = COALESCE($6::boolean, is_completed), "
 	    "updated_at = now() WHERE id = $1 AND user_id = $2 "
-	    "RETURNING " TASK_COLUMNS,
+	    "RETURNING " COLUMNS_TASK,
 	/* API.md: one atomic statement, so N concurrent toggles flip N times. */
 	[STMT_TASK_TOGGLE] =
 	    "UPDATE tasks SET is_completed = NOT is_completed, updated_at = now() "
-	    "WHERE id = $1 AND user_id = $2 RETURNING " TASK_COLUMNS,
+	    "WHERE id = $1 AND user_id = $2 RETURNING " COLUMNS_TASK,
 	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE id = $1 AND user_id = $2",
 	/* Only after a scoped statement missed: tells 403 from 404. */
-	[STMT_TASK_HELD_BY_OTHER] = "SELECT task_held_by_other($1, $2)",
+	[STMT_TASK_HELD_BY_OTHER] = "SELECT " COLUMNS_TASK_HELD,
+};
+
+/*
+ * The statements on tasks and their counters. Row-level security shows
+ * them no row while no subject is set (sql/002_row_level_security.sql), so
+ * one run without the subject would quietly answer 404 to everything: only
+ * an authenticated request may run them.
+ */
+static const bool stmt_scoped[STMT_COUNT_] = {
+	[STMT_TASK_LIST] = true,
+	[STMT_TASK_LIST_FILTERED] = true,
+	[STMT_TASK_COUNT] = true,
+	[STMT_TASK_INSERT] = true,
+	[STMT_TASK_GET] = true,
+	[STMT_TASK_REPLACE] = true,
+	[STMT_TASK_PATCH] = true,
+	[STMT_TASK_TOGGLE] = true,
+	[STMT_TASK_DELETE] = true,
+};
+
+/* db_check_role's query: the role, and whether the policy leaves it unbound. */
+enum role_col {
+	ROLE_COL_NAME,
+	ROLE_COL_UNBOUND,
+	ROLE_COL_COUNT_
 };
 
 static void db_stmt_name(enum db_stmt stmt, char name[DB_STMT_NAME]);
@@ -178,13 +202,14 @@ db_check_role(struct db *db)
 	    "WHERE r.rolname = current_user AND c.oid = 'tasks'::regclass");
 
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		assert(PQnfields(res) == ROLE_COL_COUNT_);
 		db->role_checked = 1;
-		if (strcmp(PQgetvalue(res, 0, 1), "t") == 0)
+		if (strcmp(PQgetvalue(res, 0, ROLE_COL_UNBOUND), "t") == 0)
 			fprintf(stderr, "taskapi[%s]: warning: role %s is not bound "
 			    "by row-level security (it owns tasks, is a superuser "
 			    "or has BYPASSRLS); connect as the programs' role "
 			    "(README: Database roles)\n", db->app_name,
-			    PQgetvalue(res, 0, 0));
+			    PQgetvalue(res, 0, ROLE_COL_NAME));
 	}
 	PQclear(res);
 }
@@ -226,10 +251,12 @@ db_prepare(struct db *db, enum db_stmt stmt, PGresult **failed)
 	char name[DB_STMT_NAME];
 	PGresult *res;
 
+	/* The mask has a bit for each statement (DB_PREPARED_BITS). */
+	assert(stmt >= 0 && stmt < STMT_COUNT_);
 	if (db->unnamed || (db->prepared & (1UL << stmt)))
 		return 0;
 	db_stmt_name(stmt, name);
-	res = PQprepare(db->conn, name, stmt_sql[stmt], 0, NULL);
+	res = PQprepare(db->conn, name, db_stmt_text(stmt), 0, NULL);
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
 		if (PQstatus(db->conn) != CONNECTION_OK || db_gone(res)) {
 			PQclear(res);
@@ -261,7 +288,7 @@ db_send(struct db *db, enum db_stmt stmt, int nparams,
 	char name[DB_STMT_NAME];
 
 	if (db->unnamed)
-		return PQsendQueryParams(db->conn, stmt_sql[stmt], nparams, NULL,
+		return PQsendQueryParams(db->conn, db_stmt_text(stmt), nparams, NULL,
 		    params, NULL, NULL, 0);
 	db_stmt_name(stmt, name);
 	return PQsendQueryPrepared(db->conn, name, nparams, params, NULL, NULL,
@@ -276,7 +303,7 @@ db_run(struct db *db, enum db_stmt stmt, int nparams,
 	char name[DB_STMT_NAME];
 
 	if (db->unnamed)
-		return PQexecParams(db->conn, stmt_sql[stmt], nparams, NULL,
+		return PQexecParams(db->conn, db_stmt_text(stmt), nparams, NULL,
 		    params, NULL, NULL, 0);
 	db_stmt_name(stmt, name);
 	return PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
@@ -297,6 +324,8 @@ db_exec_as(struct db *db, enum db_stmt stmt, int nparams,
 	PGresult *res, *out = NULL;
 	int synced = 0;
 
+	/* NULL would be sent as the setting's value: no subject at all. */
+	assert(db->subject != NULL);
 	if (!PQenterPipelineMode(conn))
 		return NULL;
 	if (!db_send(db, STMT_SET_SUBJECT, 1, &db->subject) ||
@@ -342,8 +371,12 @@ db_exec(struct db *db, enum db_stmt stmt, int nparams,
 	PGresult *res = NULL;
 	int rc;
 
+	assert(stmt >= 0 && stmt < STMT_COUNT_);
+	/* app_handle sets the subject for every authenticated request. */
+	assert(db->subject != NULL || !stmt_scoped[stmt]);
 	if (db_connect(db) != 0)
 		return NULL;
+	assert(db->conn != NULL);
 	if ((rc = db_prepare(db, stmt, &res)) != 0)
 		return rc < 0 ? NULL : res;
 	if (db->subject != NULL &&
@@ -397,5 +430,7 @@ const char *
 db_stmt_text(enum db_stmt stmt)
 {
 	assert(stmt >= 0 && stmt < STMT_COUNT_);
+	/* Every statement of the enum has its text in the table. */
+	assert(stmt_sql[stmt] != NULL);
 	return stmt_sql[stmt];
 }

@@ -11,6 +11,10 @@
 
 #include <libpq-fe.h>
 
+/*
+ * The statements, in src/db/db.c's table; the columns each one returns are
+ * named in db/columns.h.
+ */
 enum db_stmt {
 	STMT_PING,
 	STMT_SET_SUBJECT,
