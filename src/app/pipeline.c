@@ -1,9 +1,12 @@
 /*
- * pipeline.c: one request, in API.md's order of checks: CORS and OPTIONS,
- * the method (405), the token (401), then the route's handler, which parses
- * the body (413, 415, 400, 422) and touches the row (404, 403). Also the
- * helpers handlers answer with: the body, a statement's rows, 503 and 500.
+ * pipeline.c: one request, in the order of checks of docs/API.md "Precise
+ * rules": CORS and OPTIONS, the method (405), the token (401), then the
+ * route's handler, which parses the body (413, 415, 400, 422) and touches
+ * the row (404, 403). Also the helpers handlers answer with: the body, a
+ * statement's rows, 503 and 500.
  */
+#include <assert.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,21 +21,17 @@ static void add_cors(const struct route *route, const struct config *cfg,
     const struct request *req, struct response *res, int preflight);
 static void unavailable(struct response *res, long retry_after,
     const char *detail);
+static bool authenticate(struct ctx *c);
+static void run_handler(struct ctx *c, const struct route_method *m);
 
 void
 app_handle(const struct route *route, const struct config *cfg,
     struct db *db, const struct request *req, struct response *res, time_t now)
 {
 	const struct route_method *m;
-	struct ctx c;
-	enum token_status st;
-
-	memset(&c, 0, sizeof(c));
-	c.cfg = cfg;
-	c.db = db;
-	c.req = req;
-	c.res = res;
-	c.now = now;
+	struct ctx c = {
+		.cfg = cfg, .db = db, .req = req, .res = res, .now = now
+	};
 
 	/* API.md: OPTIONS is always served, without authentication. */
 	if (strcmp(req->method, "OPTIONS") == 0) {
@@ -47,26 +46,51 @@ app_handle(const struct route *route, const struct config *cfg,
 		response_error(res, 405, "Method Not Allowed");
 		return;
 	}
-	if (m->auth == AUTH_REQUIRED) {
-		st = token_verify(cfg, req->authorization, now, &c.claims);
-		if (st == TOKEN_UNAVAILABLE) {
-			/* Our outage, not the client's fault: come back. */
-			unavailable(res, c.claims.retry_after,
-			    token_status_detail(st));
-			return;
-		}
-		if (st != TOKEN_OK) {
-			/* RFC 6750 3: every 401 names the scheme. */
-			response_unauthorized(res, token_status_detail(st));
-			return;
-		}
+	/* docs/API.md "Precise rules": nothing is parsed or touched for a 401. */
+	if (m->auth == AUTH_REQUIRED && !authenticate(&c))
+		return;
+	run_handler(&c, m);
+}
+
+/*
+ * The token of a protected route. Returns whether it holds, with its claims
+ * in c; otherwise answers 401, or 503 while the issuer's keys cannot be had.
+ */
+static bool
+authenticate(struct ctx *c)
+{
+	enum token_status st;
+
+	st = token_verify(c->cfg, c->req->authorization, c->now, &c->claims);
+	if (st == TOKEN_OK) {
+		/* token_verify refuses an empty subject (TOKEN_NO_SUBJECT). */
+		assert(c->claims.subject[0] != '\0');
+		return true;
 	}
+	if (st == TOKEN_UNAVAILABLE)
+		/* Our outage, not the client's fault: come back. */
+		unavailable(c->res, c->claims.retry_after, token_status_detail(st));
+	else
+		/* RFC 6750 3: every 401 names the scheme. */
+		response_unauthorized(c->res, token_status_detail(st));
+	return false;
+}
+
+/*
+ * The route's own checks and work, in docs/API.md "Precise rules" order:
+ * the body, the query, the row, the database. Row-level security sees the
+ * subject too, for this request only.
+ */
+static void
+run_handler(struct ctx *c, const struct route_method *m)
+{
+	/* Each request clears it on the way out: none inherits another's. */
+	assert(c->db->subject == NULL);
 	/* Responses carry user data and tokens: no cache may keep them. */
-	response_header(res, "Cache-Control", "no-store");
-	/* Row-level security sees the subject too, for this request only. */
-	db->subject = m->auth == AUTH_REQUIRED ? c.claims.subject : NULL;
-	m->handler(&c);
-	db->subject = NULL;
+	response_header(c->res, "Cache-Control", "no-store");
+	c->db->subject = m->auth == AUTH_REQUIRED ? c->claims.subject : NULL;
+	m->handler(c);
+	c->db->subject = NULL;
 }
 
 static const struct route_method *
