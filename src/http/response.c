@@ -4,6 +4,7 @@
  * with strings escaped the way json-c escapes them (without "\/"), and
  * every error has API.md's {"detail": ...} shape.
  */
+#include <assert.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,18 @@
 
 /* Most bodies fit; a list of 20 tasks doubles it once or twice. */
 #define RESPONSE_BODY_START 1024
+
+/*
+ * The state every function here keeps: the headers end with a NUL at
+ * headers_len, inside the array; the body is either absent (no length, no
+ * capacity) or has room for its final NUL.
+ */
+#define RESPONSE_HEADERS_SOUND(res) \
+	((res)->headers_len < sizeof((res)->headers) && \
+	    (res)->headers[(res)->headers_len] == '\0')
+#define RESPONSE_BODY_SOUND(res) \
+	((res)->body != NULL ? (res)->body_len < (res)->body_cap : \
+	    (res)->body_len == 0 && (res)->body_cap == 0)
 
 static int body_room(struct response *res, size_t n);
 
@@ -49,6 +62,8 @@ response_header(struct response *res, const char *name, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	/* room is at least 1, and the overflow path below writes in bounds. */
+	assert(RESPONSE_HEADERS_SOUND(res));
 	n = snprintf(res->headers + start, room, "%s: ", name);
 	if (n < 0 || (size_t)n >= room)
 		goto overflow;
@@ -86,6 +101,7 @@ body_room(struct response *res, size_t n)
 	size_t cap = res->body_cap;
 	char *p;
 
+	assert(RESPONSE_BODY_SOUND(res));
 	if (res->body_failed)
 		return -1;
 	if (res->body_len + n < cap)
@@ -160,6 +176,8 @@ response_json_str(struct response *res, const char *s, size_t n)
 	out += n - run;
 	*out++ = '"';
 	res->body_len = (size_t)(out - res->body);
+	/* The worst case body_room made room for held: 6 a byte, 2 quotes. */
+	assert(res->body_len < res->body_cap);
 }
 
 void
@@ -241,6 +259,8 @@ response_write(const struct response *res, response_write_fn wr, void *ctx)
 	char head[RESPONSE_HEADERS_MAX + 256];
 	int n;
 
+	/* The headers are printed as a string, the body by its length. */
+	assert(RESPONSE_HEADERS_SOUND(res) && RESPONSE_BODY_SOUND(res));
 	if (res->body != NULL)
 		n = snprintf(head, sizeof(head),
 		    "Status: %d %s\r\n%sContent-Type: application/json\r\n"
