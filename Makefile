@@ -41,7 +41,16 @@ LIB_SRC  := $(wildcard src/*/*.c)
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/src/%.o)
 LIB      := $(BUILD)/libtaskapi.a
 BINS     := $(PROGRAMS:%=$(BUILD)/cgi-bin/%)
-TEST_SRC := $(wildcard tests/*.c)
+# Two Criterion binaries. The unit suites (tests/unit) need no server and
+# link only the support modules they use; the integration suites
+# (tests/integration) need the instance tests/run starts. The stand-in
+# issuer's main, tests/support/jwks-server.c, is a program of its own.
+SUPPORT_SRC := $(filter-out tests/support/jwks-server.c,$(wildcard tests/support/*.c))
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_OBJ := $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%.o) \
+            $(patsubst %,$(BUILD)/tests/support/%.o,helpers keys jwks_server)
+UNIT_BIN := $(BUILD)/tests/unit-tests
+TEST_SRC := $(wildcard tests/integration/*.c) $(SUPPORT_SRC)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 TEST_BIN := $(BUILD)/tests/taskapi-tests
 
@@ -65,9 +74,10 @@ $(BUILD)/cgi-bin/%.o: cgi-bin/%.c | deps-quiet
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
+# Tests name the support headers by folder: #include "support/helpers.h".
 $(BUILD)/tests/%.o: tests/%.c | deps-quiet
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
+	$(CC) $(CPPFLAGS) -Itests $(DEPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -78,10 +88,27 @@ $(BUILD)/cgi-bin/%: $(BUILD)/cgi-bin/%.o $(LIB)
 $(TEST_BIN): $(TEST_OBJ) $(LIB) | $(BUILD)/tests/jwks-server
 	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion -lcurl $(LDLIBS)
 
+$(UNIT_BIN): $(UNIT_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion -lcurl $(LDLIBS)
+
 # The test instance's stand-in issuer of a JWKS (tests/run starts it).
-$(BUILD)/tests/jwks-server: $(BUILD)/tests/tools/jwks-server.o \
-    $(BUILD)/tests/jwks_server.o $(BUILD)/tests/keys.o
+$(BUILD)/tests/jwks-server: $(BUILD)/tests/support/jwks-server.o \
+    $(BUILD)/tests/support/jwks_server.o $(BUILD)/tests/support/keys.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The unit suites: no server, no instance, a few seconds; the last line is
+# Criterion's summary and any failure fails make. Under ASan a leak only
+# prints a report, which leaves Criterion's exit status alone: aborting
+# there makes it a failure (UBSan already stops at its first report).
+ifdef SANITIZE
+UNIT_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+            UBSAN_OPTIONS=print_stacktrace=1
+endif
+unit: $(UNIT_BIN)
+	@$(UNIT_ENV) $(UNIT_BIN)
+
+# What needs no running instance.
+check: unit
 
 # Packages are checked once per make invocation, before the first compile.
 .PHONY: deps-quiet
@@ -100,22 +127,24 @@ migrate:
 
 # The whole suite, three times: as built for production, with every worker
 # under valgrind's memcheck, then under ASan+UBSan (programs and tests
-# alike). Between the first two: the page at / in headless Chromium, the
+# alike). The unit suites run before the first and the last of these (they
+# start no worker, so valgrind, which wraps the workers, adds nothing to
+# them). Between the first two: the page at / in headless Chromium, the
 # suite again behind PgBouncer in transaction mode, and the nginx + systemd
-# deployment (tests/deploy). Last, the suite through Apache as plain CGI
+# deployment (tests/e2e/deploy). Last, the suite through Apache as plain CGI
 # (make install, the .htaccess; then the virtual host). The last line is
 # Criterion's summary.
 test: deps
 	@$(MAKE) --no-print-directory fuzz-smoke
-	@$(MAKE) --no-print-directory all $(TEST_BIN)
+	@$(MAKE) --no-print-directory all $(TEST_BIN) unit
 	@tests/run $(BUILD)
 	@tests/run --browser $(BUILD)
 	@tests/run --pgbouncer $(BUILD)
-	@tests/deploy $(BUILD)
-	@tests/better-auth/run $(BUILD)
+	@tests/e2e/deploy $(BUILD)
+	@tests/e2e/better-auth/run $(BUILD)
 	@tests/run --valgrind $(BUILD)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all \
-	    $(BUILD)/asan/tests/taskapi-tests
+	    $(BUILD)/asan/tests/taskapi-tests unit
 	@tests/run $(BUILD)/asan
 	@tests/run --apache $(BUILD)
 	@APACHE_SITE=vhost tests/run --apache $(BUILD)
@@ -125,7 +154,7 @@ test: deps
 # the task routes; better-auth and pg come from npm into $(BUILD)/better-auth.
 test-better-auth: deps
 	@$(MAKE) --no-print-directory all
-	@tests/better-auth/run $(BUILD)
+	@tests/e2e/better-auth/run $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

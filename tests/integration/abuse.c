@@ -2,7 +2,7 @@
  * Integration: abuse. The per-address rate limit of register and login
  * (nginx limit_req, API.md: 429 with Retry-After), and login timing that
  * does not tell an unknown email from a wrong password. The scan of the
- * whole run's logs for secrets and tokens is in tests/it_logs.c.
+ * whole run's logs for secrets and tokens is in tests/integration/logs.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 
 #include <criterion/criterion.h>
 
-#include "helpers.h"
+#include "support/helpers.h"
 
 
 /* The limit tests/run configured (RATE_LIMIT_AUTH, RATE_LIMIT_AUTH_BURST). */

@@ -13,7 +13,7 @@
 #include <json-c/json.h>
 #include <jwt.h>
 
-#include "helpers.h"
+#include "support/helpers.h"
 
 #define OTHER_KEY "an-unrelated-key-of-more-than-32-bytes!!"
 #define EMAIL_422 "email must be a valid email address of at most 254 characters"
@@ -497,6 +497,65 @@ Test(login, every_password_character_counts)
 	snprintf(json, sizeof(json), "\"%s\"", pw);
 	free(check_token_answer(post_auth("/api/auth/login", email, json), 200,
 	    email, id));
+}
+
+/*
+ * docs/API.md "Authentication": every 401 carries WWW-Authenticate: Bearer,
+ * the login's included (RFC 9110 15.5.2).
+ */
+Test(login, every_401_of_the_login_names_the_bearer_scheme)
+{
+	char email[128], unknown[128], id[64];
+
+	test_email(email, sizeof(email));
+	test_email(unknown, sizeof(unknown));
+	free(register_user(email, "right-password", id));
+	expect_401(post_auth("/api/auth/login", email, "\"wrong-password\""),
+	    LOGIN_401, "wrong password");
+	expect_401(post_auth("/api/auth/login", unknown, "\"right-password\""),
+	    LOGIN_401, "unknown email");
+	expect_401(post_auth("/api/auth/login", "not-an-email", "\"x\""),
+	    LOGIN_401, "malformed email");
+	expect_401(post_auth("/api/auth/login", email, "\"\""), LOGIN_401,
+	    "empty password");
+}
+
+/*
+ * docs/API.md "Precise rules": a string holding U+0000 or a lone surrogate
+ * is 422 naming the field, on the login's body as on every other; the
+ * right password with U+0000 appended is not a way in either.
+ */
+Test(login, u0000_or_a_lone_surrogate_is_422_naming_the_field)
+{
+	static const struct {
+		const char *email_json, *password_json, *detail;
+	} cases[] = {
+		{ "\"a\\u0000@example.com\"", "\"password123\"",
+		  "email must not contain U+0000 or lone surrogates" },
+		{ NULL, "\"right-password\\u0000\"",
+		  "password must not contain U+0000 or lone surrogates" },
+		{ NULL, "\"\\u0000\"",
+		  "password must not contain U+0000 or lone surrogates" },
+		{ "\"a\\ud800@example.com\"", "\"password123\"",
+		  "email must not contain lone surrogates" },
+		{ NULL, "\"right-password\\udc00\"",
+		  "password must not contain lone surrogates" },
+	};
+	char email[128], quoted[160], body[512], id[64];
+
+	test_email(email, sizeof(email));
+	free(register_user(email, "right-password", id));
+	snprintf(quoted, sizeof(quoted), "\"%s\"", email);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(body, sizeof(body), "{\"email\":%s,\"password\":%s}",
+		    cases[i].email_json != NULL ? cases[i].email_json : quoted,
+		    cases[i].password_json);
+		expect_error(http_json("POST", "/api/auth/login", NULL, body), 422,
+		    cases[i].detail, body);
+	}
+	/* The account itself is untouched: its password still logs in. */
+	free(check_token_answer(post_auth("/api/auth/login", email,
+	    "\"right-password\""), 200, email, id));
 }
 
 Test(login, an_external_issuers_user_cannot_log_in)

@@ -21,7 +21,7 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
-#include "helpers.h"
+#include "support/helpers.h"
 
 #define ALLOWED "http://localhost:3000"
 #define OR_EMPTY(s) ((s) != NULL ? (s) : "")

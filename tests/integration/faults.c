@@ -26,8 +26,8 @@
 #include <json-c/json.h>
 #include <libpq-fe.h>
 
-#include "helpers.h"
-#include "procs.h"
+#include "support/helpers.h"
+#include "support/procs.h"
 
 /*
  * A request that takes this long is a hang: it fails the test instead of

@@ -11,7 +11,7 @@
 
 #include <criterion/criterion.h>
 
-#include "helpers.h"
+#include "support/helpers.h"
 
 Test(files, nothing_but_the_routes_is_served)
 {

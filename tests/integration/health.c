@@ -7,7 +7,7 @@
 
 #include <criterion/criterion.h>
 
-#include "helpers.h"
+#include "support/helpers.h"
 
 Test(health, ok_when_the_database_is_up)
 {

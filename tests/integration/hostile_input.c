@@ -23,8 +23,8 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
-#include "helpers.h"
-#include "hostile.h"
+#include "support/helpers.h"
+#include "support/hostile.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define OR_EMPTY(s) ((s) != NULL ? (s) : "")

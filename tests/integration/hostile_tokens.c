@@ -17,8 +17,8 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
-#include "helpers.h"
-#include "hostile.h"
+#include "support/helpers.h"
+#include "support/hostile.h"
 
 #define ABSENT "Not authenticated"
 #define EXPIRED "Token has expired"

@@ -11,7 +11,7 @@
 
 #include <criterion/criterion.h>
 
-#include "helpers.h"
+#include "support/helpers.h"
 
 #define ALLOWED "http://localhost:3000"
 #define EXPOSE "Location, X-Total-Count"

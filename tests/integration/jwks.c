@@ -16,11 +16,11 @@
 #include <jwt.h>
 #include <openssl/ecdsa.h>
 
-#include "helpers.h"
-#include "hostile.h"
-#include "issuer.h"
+#include "support/helpers.h"
+#include "support/hostile.h"
+#include "support/issuer.h"
 #include "jwks/jwks.h"
-#include "keys.h"
+#include "support/keys.h"
 
 #define INVALID "Invalid authentication token"
 

@@ -13,10 +13,10 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
-#include "helpers.h"
-#include "hostile.h"
-#include "issuer.h"
-#include "keys.h"
+#include "support/helpers.h"
+#include "support/hostile.h"
+#include "support/issuer.h"
+#include "support/keys.h"
 #include "domain/user.h"
 #include "app/user_answer.h"
 

@@ -15,11 +15,11 @@
 
 #include <criterion/criterion.h>
 
-#include "helpers.h"
-#include "hostile.h"
-#include "issuer.h"
-#include "keys.h"
-#include "procs.h"
+#include "support/helpers.h"
+#include "support/hostile.h"
+#include "support/issuer.h"
+#include "support/keys.h"
+#include "support/procs.h"
 
 /* A flood of made-up kids: thousands a retry period, still far from
  * running a host out of local ports (see the flood test). */

@@ -13,8 +13,8 @@
 
 #include <criterion/criterion.h>
 
-#include "helpers.h"
-#include "keys.h"
+#include "support/helpers.h"
+#include "support/keys.h"
 
 /* Whether needle occurs in the first len bytes of hay (which may hold NULs). */
 static int

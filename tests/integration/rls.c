@@ -12,7 +12,7 @@
 #include <criterion/criterion.h>
 #include <libpq-fe.h>
 
-#include "helpers.h"
+#include "support/helpers.h"
 
 /* The programs' connection (tests/run: the role taskapi_app). */
 static PGconn *

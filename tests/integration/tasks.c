@@ -11,7 +11,7 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
-#include "helpers.h"
+#include "support/helpers.h"
 
 #define EMOJI "\xF0\x9F\x98\x80"	/* U+1F600: 4 bytes, 1 code point */
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

@@ -15,7 +15,7 @@
 #include <json-c/json.h>
 #include <jwt.h>
 
-#include "helpers.h"
+#include "support/helpers.h"
 
 struct buf {
 	char *data;

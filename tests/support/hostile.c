@@ -1,7 +1,7 @@
 /*
- * hostile.c: the checks shared by it_hostile_tokens.c and
- * it_hostile_input.c. A hostile request must get the contract's answer,
- * and that answer must never leak what is behind it.
+ * hostile.c: the checks shared by integration/hostile_tokens.c and
+ * integration/hostile_input.c. A hostile request must get the contract's
+ * answer, and that answer must never leak what is behind it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -9,8 +9,8 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
-#include "helpers.h"
-#include "hostile.h"
+#include "support/helpers.h"
+#include "support/hostile.h"
 
 /*
  * Words that appear in PostgreSQL, libpq, libjwt, json-c or nginx error

@@ -10,9 +10,9 @@
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
-#include "issuer.h"
-#include "jwks_server.h"
-#include "keys.h"
+#include "support/issuer.h"
+#include "support/jwks_server.h"
+#include "support/keys.h"
 
 static const char *
 issuer_dir(void)

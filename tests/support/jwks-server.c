@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../jwks_server.h"
-#include "../keys.h"
+#include "support/jwks_server.h"
+#include "support/keys.h"
 
 static const struct {
 	const char *name, *kind, *alg;

@@ -17,7 +17,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "jwks_server.h"
+#include "support/jwks_server.h"
 
 /* A request head larger than this is not a JWKS fetch. */
 #define SERVER_HEAD_MAX 8192

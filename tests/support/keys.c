@@ -17,7 +17,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-#include "keys.h"
+#include "support/keys.h"
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2),
     noreturn));

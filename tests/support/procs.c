@@ -10,8 +10,8 @@
 
 #include <criterion/criterion.h>
 
-#include "helpers.h"
-#include "procs.h"
+#include "support/helpers.h"
+#include "support/procs.h"
 
 /* More than any instance runs for one route. */
 #define WORKERS_MAX 16

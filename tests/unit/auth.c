@@ -13,7 +13,7 @@
 #include "auth/token.h"
 #include "auth/password.h"
 #include "config/config.h"
-#include "helpers.h"
+#include "support/helpers.h"
 
 #define SECRET "unit-test-secret-0123456789abcdef0123456789"
 #define PREVIOUS "unit-test-previous-secret-0123456789abcdef"

@@ -24,12 +24,13 @@
 
 #include "auth/token.h"
 #include "config/config.h"
-#include "helpers.h"
+#include "support/helpers.h"
 #include "jwks/jwks.h"
+#include "jwks/jwks_set.h"
 #include "json/json.h"
 #include "json/b64url.h"
-#include "jwks_server.h"
-#include "keys.h"
+#include "support/jwks_server.h"
+#include "support/keys.h"
 
 #define SECRET "unit-test-secret-0123456789abcdef0123456789"
 /* Better Auth's defaults: iss and aud are both the app's base URL. */

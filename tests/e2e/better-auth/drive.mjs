@@ -3,7 +3,7 @@
 // Auth server (email and password, jwt() with the session cookie cache) on
 // loopback, on a PostgreSQL database of its own; a user signs up, takes
 // its token from /api/auth/token, and drives the task routes with it.
-// Run by tests/better-auth/run, which starts the API (JWKS only) and says
+// Run by tests/e2e/better-auth/run, which starts the API (JWKS only) and says
 // where everything is through the environment.
 import assert from "node:assert/strict";
 import http from "node:http";
@@ -27,7 +27,7 @@ const ROTATE = process.env.BA_ROTATE || "";
 
 function need(name) {
   const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run tests/better-auth/run`);
+  if (!v) throw new Error(`${name} is not set: run tests/e2e/better-auth/run`);
   return v;
 }
 
