@@ -52,6 +52,11 @@ task_answer_missing(struct ctx *c)
 	const char *params[2] = { c->req->task_id, c->claims.subject };
 	PGresult *res;
 
+	/*
+	 * Every route checks the id first (task_answer_id_checked): a
+	 * malformed one here would be a 500 from the uuid cast, not a 404.
+	 */
+	assert(task_id_valid(c->req->task_id));
 	res = ctx_rows(c, STMT_TASK_HELD_BY_OTHER, 2, params, "task_held_by_other");
 	if (res == NULL)
 		return;

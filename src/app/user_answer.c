@@ -95,6 +95,8 @@ user_answer_ensure_row(struct ctx *c)
 	const char *params[2] = { c->claims.subject, NULL };
 	PGresult *res;
 
+	/* Only protected routes get here, after a token with a subject. */
+	assert(c->claims.subject[0] != '\0');
 	if (c->claims.email[0] != '\0' &&
 	    user_email_normalize(c->claims.email, strlen(c->claims.email),
 	    email) == 0)
