@@ -19,6 +19,7 @@
 #include "support/helpers.h"
 #include "support/hostile.h"
 #include "support/issuer.h"
+#include "json/b64url.h"
 #include "jwks/jwks.h"
 #include "support/keys.h"
 
