@@ -3,7 +3,8 @@
  * and the signature check of its tokens (JWS, RFC 7515, 7518 and 8037), on
  * OpenSSL's EVP. The set comes from JWT_JWKS_URL, fetched with libcurl and
  * cached in memory per process and in one cache file that every process of
- * the host shares, or from a local JWT_JWKS_FILE.
+ * the host shares, or from a local JWT_JWKS_FILE. The parser alone, for
+ * the tests, is in jwks_set.h.
  */
 #ifndef TASKAPI_JWKS_H
 #define TASKAPI_JWKS_H
@@ -19,7 +20,7 @@
 #define JWKS_KEYS_MAX 64
 /* A kid longer than this is refused (Better Auth's are 32 characters). */
 #define JWKS_KID_MAX 256
-/* The refresh rules: the set is fetched again when this old... */
+/* The refresh rules: the set is fetched again when this old... */
 #define JWKS_DEFAULT_CACHE_SECONDS 600
 /* ...or for an unknown kid, but never twice within this many seconds. */
 #define JWKS_DEFAULT_RETRY_SECONDS 30
@@ -98,27 +99,5 @@ enum jwks_verdict jwks_verify(struct jwks *j, const char *alg,
  * least 1), for a Retry-After.
  */
 long jwks_retry_after(const struct jwks *j, time_t now);
-
-/*
- * The key set parser alone (the fuzz target and unit tests use it). Keys
- * that cannot be used (another kty, an encryption key, a private key, a
- * short RSA key, an algorithm not allowed...) are skipped, and the first
- * reason is left in note (may be NULL). Returns 0 with *out to free with
- * jwks_set_free, or -1 with the reason in note for a set that is not one.
- */
-struct jwks_set;
-int jwks_set_parse(const char *text, size_t len, unsigned algorithms,
-    struct jwks_set **out, char *note, size_t notelen);
-size_t jwks_set_count(const struct jwks_set *set);
-const char *jwks_set_kid(const struct jwks_set *set, size_t i);
-int jwks_set_alg(const struct jwks_set *set, size_t i);
-void jwks_set_free(struct jwks_set *set);
-
-/*
- * Strict base64url without padding (RFC 7515 2): any other character, a
- * length of 4n+1 or non-zero spare bits is refused. Returns a NUL-terminated
- * buffer to free() with its length in *outlen, or NULL.
- */
-unsigned char *b64url_decode(const char *in, size_t len, size_t *outlen);
 
 #endif

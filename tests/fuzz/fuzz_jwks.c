@@ -12,6 +12,7 @@
 
 #include "fuzz.h"
 #include "jwks/jwks.h"
+#include "jwks/jwks_set.h"
 #include "json/json.h"
 
 static void check_key(struct json_object *keys, const char *kid, int alg);
