@@ -5,6 +5,7 @@
 #               suite plain, the page in a browser, behind the real Better
 #               Auth, through Apache as plain CGI, under valgrind
 #               and under ASan+UBSan
+#   make unit   the unit suites alone: no servers, a few seconds (make check)
 #   make test-better-auth  the API behind the real Better Auth (npm)
 #   make fuzz   run every fuzz target for FUZZ_SECONDS (60) each
 #   make bench  the API beside this machine's floors (bench/run)
