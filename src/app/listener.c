@@ -7,6 +7,7 @@
  * was started.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,16 @@
 #include <unistd.h>
 
 #include "app/listener.h"
+#include "text/text.h"
 
 /* sd_listen_fds(3): the first passed descriptor. */
 #define LISTENER_FD_START 3
+/*
+ * The longest LISTEN_PID or LISTEN_FDS taken: nine digits hold any pid
+ * (at most 4194304, PID_MAX_LIMIT) and any count; a longer one, even of
+ * leading zeros, was never taken.
+ */
+#define LISTENER_DIGITS_MAX 9
 
 static int parse_count(const char *s, long *out);
 
@@ -76,16 +84,8 @@ listener_adopt(char *err, size_t errlen)
 static int
 parse_count(const char *s, long *out)
 {
-	long v = 0;
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		if (s[i] < '0' || s[i] > '9' || i >= 9)
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	if (i == 0)
+	if (strlen(s) > LISTENER_DIGITS_MAX ||
+	    text_parse_long(s, 0, LONG_MAX, out) != TEXT_NUMBER_OK)
 		return -1;
-	*out = v;
 	return 0;
 }

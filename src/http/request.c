@@ -4,11 +4,13 @@
  * lengths are checked, the body is capped, and escapes are validated.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http/request.h"
+#include "text/text.h"
 
 static const char *param_or(request_param_fn param, void *ctx,
     const char *name, const char *dflt);
@@ -17,7 +19,6 @@ static const char *param_or_redirected(request_param_fn param, void *ctx,
 static int parse_length(const char *s, size_t *out);
 static int read_body(struct request *r, request_read_fn rd, void *ctx,
     size_t want, int known);
-static int hexval(int ch);
 static int decode_part(const char *s, size_t len, char *out, size_t outlen);
 
 int
@@ -90,24 +91,26 @@ param_or_redirected(request_param_fn param, void *ctx, const char *name)
 	return param(ctx, redirected);
 }
 
-/* Content-Length is decimal digits only; anything else is refused. */
+/*
+ * Content-Length is decimal digits only; anything else is refused. Digits
+ * past a long are a length too large, not a malformed one.
+ */
 static int
 parse_length(const char *s, size_t *out)
 {
-	size_t v = 0;
+	long v;
 
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (v > (size_t)REQUEST_BODY_MAX * 16)
-			v = (size_t)REQUEST_BODY_MAX * 16;	/* saturate: too large anyway */
-		else
-			v = v * 10 + (size_t)(*s - '0');
+	switch (text_parse_long(s, 0, LONG_MAX, &v)) {
+	case TEXT_NUMBER_OK:
+		*out = (size_t)v;
+		return 0;
+	case TEXT_NUMBER_RANGE:
+		*out = (size_t)REQUEST_BODY_MAX + 1;
+		return 0;
+	case TEXT_NUMBER_MALFORMED:
+		break;
 	}
-	*out = v;
-	return 0;
+	return -1;
 }
 
 /*
@@ -142,18 +145,6 @@ read_body(struct request *r, request_read_fn rd, void *ctx, size_t want,
 	return 0;
 }
 
-static int
-hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..len) into out; "+" is a space (form encoding). */
 static int
 decode_part(const char *s, size_t len, char *out, size_t outlen)
@@ -166,8 +157,8 @@ decode_part(const char *s, size_t len, char *out, size_t outlen)
 		if (ch == '%') {
 			if (len - i < 3)
 				return -1;
-			hi = hexval((unsigned char)s[i + 1]);
-			lo = hexval((unsigned char)s[i + 2]);
+			hi = text_hex_digit((unsigned char)s[i + 1]);
+			lo = text_hex_digit((unsigned char)s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			ch = hi * 16 + lo;

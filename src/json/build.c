@@ -93,10 +93,7 @@ pair_at(const char *s, size_t room, unsigned *cp)
 		if (e[0] != '\\' || e[1] != 'u')
 			return 0;
 		for (int i = 2; i < 6; i++) {
-			char ch = e[i];
-			int d = ch >= '0' && ch <= '9' ? ch - '0' :
-			    ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 :
-			    ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+			int d = text_hex_digit((unsigned char)e[i]);
 
 			if (d < 0)
 				return 0;

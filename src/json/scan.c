@@ -55,10 +55,7 @@ scan_hex4(struct scan *sc, unsigned *out)
 	if (sc->end - sc->p < 4)
 		return -1;
 	for (int i = 0; i < 4; i++) {
-		char ch = sc->p[i];
-		int d = ch >= '0' && ch <= '9' ? ch - '0' :
-		    ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 :
-		    ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+		int d = text_hex_digit((unsigned char)sc->p[i]);
 
 		if (d < 0)
 			return -1;

@@ -1,12 +1,15 @@
 /*
  * text.c: the small string rules every layer shares: strict UTF-8, ASCII
- * white space trimming and comma-separated lists. No allocation, no
- * library beyond libc.
+ * white space trimming, comma-separated lists, whole numbers and hex
+ * digits. No allocation, no library beyond libc.
  */
+#include <limits.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "text/text.h"
+
+static int is_ascii_space(char ch);
 
 int
 text_utf8_check(const char *s, size_t len, size_t *count)
@@ -88,4 +91,46 @@ text_list_next(const char **p, const char **start, size_t *len)
 		end--;
 	*len = (size_t)(end - *start);
 	return 1;
+}
+
+/*
+ * One loop over every byte, overflow checked before each step: strtol's
+ * white space, signs and errno are what every caller had to undo.
+ */
+enum text_number
+text_parse_long(const char *s, long min, long max, long *out)
+{
+	long v = 0;
+	int over = 0;
+
+	if (*s == '\0')
+		return TEXT_NUMBER_MALFORMED;
+	for (; *s != '\0'; s++) {
+		int d;
+
+		if (*s < '0' || *s > '9')
+			return TEXT_NUMBER_MALFORMED;
+		d = *s - '0';
+		/* Past LONG_MAX it is out of range; the rest must still be digits. */
+		if (over || v > (LONG_MAX - d) / 10)
+			over = 1;
+		else
+			v = v * 10 + d;
+	}
+	if (over || v < min || v > max)
+		return TEXT_NUMBER_RANGE;
+	*out = v;
+	return TEXT_NUMBER_OK;
+}
+
+int
+text_hex_digit(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
 }
