@@ -35,11 +35,18 @@ ALL_CFLAGS = -std=c11 $(WARN) $(HARDEN) $(CFLAGS)
 LDLIBS   += -lfcgi -lscrypt -lm $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDFLAGS  += -pie -Wl,-z,relro,-z,now
 
-PROGRAMS := auth_register auth_login auth_me tasks task_item task_complete health
+# A program per route of the table of routes, cgi-bin/routes.txt.
+PROGRAMS := $(shell scripts/routes names)
+ifeq ($(PROGRAMS),)
+$(error scripts/routes found no route in cgi-bin/routes.txt)
+endif
 # Apache's own errors as JSON, for shared hosting (plain CGI only).
 PROGRAMS += http_error
 LIB_SRC  := $(wildcard src/*/*.c)
 LIB_OBJ  := $(LIB_SRC:src/%.c=$(BUILD)/src/%.o)
+# The table itself, as C (app/route.h's route_table): scripts/routes writes
+# it into $(BUILD)/gen/, and the library compiles it in with its sources.
+LIB_OBJ  += $(BUILD)/gen/route_table.o
 LIB      := $(BUILD)/libtaskapi.a
 BINS     := $(PROGRAMS:%=$(BUILD)/cgi-bin/%)
 # Two Criterion binaries. The unit suites (tests/unit) need no server and
@@ -73,6 +80,13 @@ $(BUILD)/src/%.o: src/%.c | deps-quiet
 
 $(BUILD)/cgi-bin/%.o: cgi-bin/%.c | deps-quiet
 	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/route_table.c: cgi-bin/routes.txt scripts/routes
+	@mkdir -p $(@D)
+	scripts/routes c >$@
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c | deps-quiet
 	$(CC) $(CPPFLAGS) $(DEPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 # Tests name the support headers by folder: #include "support/helpers.h".

@@ -10,17 +10,16 @@
 
 static void login(struct ctx *c);
 
-static const struct route_method methods[] = {
-	{ "POST", AUTH_NONE, login },
-	{ NULL, AUTH_NONE, NULL },
+/* A handler per method; cgi-bin/routes.txt lists them, and their auth. */
+static const struct app_handler handlers[] = {
+	{ "POST", login },
+	{ NULL, NULL },
 };
-
-static const struct route route = { "auth_login", "POST, OPTIONS", methods };
 
 int
 main(void)
 {
-	return app_main(&route);
+	return app_main("auth_login", handlers);
 }
 
 /*

@@ -4,17 +4,16 @@
 
 static void me(struct ctx *c);
 
-static const struct route_method methods[] = {
-	{ "GET", AUTH_REQUIRED, me },
-	{ NULL, AUTH_NONE, NULL },
+/* A handler per method; cgi-bin/routes.txt lists them, and their auth. */
+static const struct app_handler handlers[] = {
+	{ "GET", me },
+	{ NULL, NULL },
 };
-
-static const struct route route = { "auth_me", "GET, OPTIONS", methods };
 
 int
 main(void)
 {
-	return app_main(&route);
+	return app_main("auth_me", handlers);
 }
 
 static void

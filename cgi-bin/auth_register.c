@@ -11,17 +11,16 @@
 
 static void register_user(struct ctx *c);
 
-static const struct route_method methods[] = {
-	{ "POST", AUTH_NONE, register_user },
-	{ NULL, AUTH_NONE, NULL },
+/* A handler per method; cgi-bin/routes.txt lists them, and their auth. */
+static const struct app_handler handlers[] = {
+	{ "POST", register_user },
+	{ NULL, NULL },
 };
-
-static const struct route route = { "auth_register", "POST, OPTIONS", methods };
 
 int
 main(void)
 {
-	return app_main(&route);
+	return app_main("auth_register", handlers);
 }
 
 static void

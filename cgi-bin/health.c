@@ -1,19 +1,19 @@
 /* health: GET /api/health (API.md, Service routes), no authentication. */
 #include "app/app.h"
+#include "http/status.h"
 
 static void health(struct ctx *c);
 
-static const struct route_method methods[] = {
-	{ "GET", AUTH_NONE, health },
-	{ NULL, AUTH_NONE, NULL },
+/* A handler per method; cgi-bin/routes.txt lists them, and their auth. */
+static const struct app_handler handlers[] = {
+	{ "GET", health },
+	{ NULL, NULL },
 };
-
-static const struct route route = { "health", "GET, OPTIONS", methods };
 
 int
 main(void)
 {
-	return app_main(&route);
+	return app_main("health", handlers);
 }
 
 /* API.md: the one 503 whose body is not {"detail": ...}. */
@@ -24,7 +24,7 @@ health(struct ctx *c)
 
 	if (!up)
 		response_header(c->res, "Retry-After", "%d",
-		    APP_RETRY_AFTER_SECONDS);
+		    STATUS_RETRY_AFTER_SECONDS);
 	response_json_begin(c->res, up ? 200 : 503);
 	if (up)
 		response_json_lit(c->res, "{\"status\":\"ok\",\"database\":\"ok\"}");

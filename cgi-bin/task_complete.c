@@ -4,17 +4,16 @@
 
 static void toggle(struct ctx *c);
 
-static const struct route_method methods[] = {
-	{ "PATCH", AUTH_REQUIRED, toggle },
-	{ NULL, AUTH_NONE, NULL },
+/* A handler per method; cgi-bin/routes.txt lists them, and their auth. */
+static const struct app_handler handlers[] = {
+	{ "PATCH", toggle },
+	{ NULL, NULL },
 };
-
-static const struct route route = { "task_complete", "PATCH, OPTIONS", methods };
 
 int
 main(void)
 {
-	return app_main(&route);
+	return app_main("task_complete", handlers);
 }
 
 /* API.md: one atomic statement; N concurrent toggles flip N times. */

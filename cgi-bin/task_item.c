@@ -11,22 +11,19 @@ static void patch_task(struct ctx *c);
 static void delete_task(struct ctx *c);
 static void update_task(struct ctx *c, enum task_mode mode);
 
-static const struct route_method methods[] = {
-	{ "GET", AUTH_REQUIRED, get_task },
-	{ "PUT", AUTH_REQUIRED, replace_task },
-	{ "PATCH", AUTH_REQUIRED, patch_task },
-	{ "DELETE", AUTH_REQUIRED, delete_task },
-	{ NULL, AUTH_NONE, NULL },
-};
-
-static const struct route route = {
-	"task_item", "GET, PUT, PATCH, DELETE, OPTIONS", methods
+/* A handler per method; cgi-bin/routes.txt lists them, and their auth. */
+static const struct app_handler handlers[] = {
+	{ "GET", get_task },
+	{ "PUT", replace_task },
+	{ "PATCH", patch_task },
+	{ "DELETE", delete_task },
+	{ NULL, NULL },
 };
 
 int
 main(void)
 {
-	return app_main(&route);
+	return app_main("task_item", handlers);
 }
 
 static void

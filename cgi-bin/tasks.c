@@ -1,6 +1,5 @@
 /* tasks: GET and POST /api/tasks (API.md, Task routes). */
 #include <assert.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,24 +11,24 @@
 #include "app/user_answer.h"
 #include "db/columns.h"
 #include "domain/task.h"
+#include "text/text.h"
 
 static void list_tasks(struct ctx *c);
 static void create_task(struct ctx *c);
 static int query_number(struct ctx *c, const char *key, long dflt, long min,
     long max, long *out);
 
-static const struct route_method methods[] = {
-	{ "GET", AUTH_REQUIRED, list_tasks },
-	{ "POST", AUTH_REQUIRED, create_task },
-	{ NULL, AUTH_NONE, NULL },
+/* A handler per method; cgi-bin/routes.txt lists them, and their auth. */
+static const struct app_handler handlers[] = {
+	{ "GET", list_tasks },
+	{ "POST", create_task },
+	{ NULL, NULL },
 };
-
-static const struct route route = { "tasks", "GET, POST, OPTIONS", methods };
 
 int
 main(void)
 {
-	return app_main(&route);
+	return app_main("tasks", handlers);
 }
 
 /*
@@ -41,24 +40,18 @@ query_number(struct ctx *c, const char *key, long dflt, long min, long max,
     long *out)
 {
 	char value[32], detail[96];
-	char *end;
-	long v;
 	int n = query_get(c->req->query, key, value, sizeof(value));
 
 	if (n == 0) {
 		*out = dflt;
 		return 0;
 	}
-	errno = 0;
-	v = n == 1 && value[0] >= '0' && value[0] <= '9' ?
-	    strtol(value, &end, 10) : -1;
-	if (n != 1 || v < min || v > max || errno != 0 || *end != '\0') {
+	if (n != 1 || text_parse_long(value, min, max, out) != TEXT_NUMBER_OK) {
 		snprintf(detail, sizeof(detail),
 		    "%s must be one integer from %ld to %ld", key, min, max);
 		response_error(c->res, 422, detail);
 		return -1;
 	}
-	*out = v;
 	return 0;
 }
 

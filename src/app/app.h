@@ -1,14 +1,17 @@
 /*
  * app.h: the accept loop every route program runs, and what a handler
- * gets. A program is a table of methods; app_main does the rest in the
- * order API.md sets: CORS and OPTIONS, 405, authentication, then the
- * handler (which parses the body and touches the row).
+ * gets. A program names its route, whose methods and their authentication
+ * come from the table (cgi-bin/routes.txt, app/route.h), and gives a
+ * handler for each method; app_main does the rest in the order API.md
+ * sets: CORS and OPTIONS, 405, authentication, then the handler (which
+ * parses the body and touches the row).
  */
 #ifndef TASKAPI_APP_H
 #define TASKAPI_APP_H
 
 #include <time.h>
 
+#include "app/route.h"
 #include "auth/token.h"
 #include "config/config.h"
 #include "db/db.h"
@@ -17,40 +20,38 @@
 
 struct json_object;
 
-/* API.md: 503 carries Retry-After; a restarting database is back quickly. */
-#define APP_RETRY_AFTER_SECONDS 2
-
 struct ctx {
 	const struct config *cfg;
 	struct db *db;
 	const struct request *req;
 	struct response *res;
-	struct token_claims claims;	/* filled for AUTH_REQUIRED methods */
+	struct token_claims claims;	/* filled for ROUTE_AUTH_REQUIRED methods */
 	time_t now;
 };
 
 typedef void (*handler_fn)(struct ctx *c);
 
-enum auth_need { AUTH_NONE, AUTH_REQUIRED };
-
-struct route_method {
+/* The program's handler of one method of its route. */
+struct app_handler {
 	const char *method;
-	enum auth_need auth;
 	handler_fn handler;
 };
 
-struct route {
-	const char *name;		/* for logs and the database's application_name */
-	const char *allow;		/* the Allow header, OPTIONS included */
-	const struct route_method *methods;	/* ends with a NULL method */
-};
+/*
+ * Serves the route named route_name with handlers (ending with a NULL
+ * method) until the FastCGI listener closes. Refuses to start (exit code
+ * 1) unless handlers has exactly the route's methods of the table.
+ * Returns the exit code.
+ */
+int app_main(const char *route_name, const struct app_handler *handlers);
 
-/* Serves route until the FastCGI listener closes. Returns the exit code. */
-int app_main(const struct route *route);
-
-/* One request, from a parsed request to a finished response (tests use it). */
-void app_handle(const struct route *route, const struct config *cfg,
-    struct db *db, const struct request *req, struct response *res, time_t now);
+/*
+ * One request, from a parsed request to a finished response (tests use
+ * it). handlers has a handler for each of route's methods.
+ */
+void app_handle(const struct route *route, const struct app_handler *handlers,
+    const struct config *cfg, struct db *db, const struct request *req,
+    struct response *res, time_t now);
 
 /* Handler helpers. */
 /* Parses the body as a JSON object; on failure answers and returns NULL. */

@@ -16,26 +16,31 @@
 
 #include "app/app.h"
 #include "app/listener.h"
+#include "http/status.h"
 
 static void on_terminate(int sig);
+static int check_handlers(const struct route *route, const char *route_name,
+    const struct app_handler *handlers, char *err, size_t errlen);
 static int is_cgi(void);
-static int serve_cgi(const struct route *route, const struct config *cfg);
+static int serve_fcgi(const struct route *route,
+    const struct app_handler *handlers, const struct config *cfg);
+static int serve_cgi(const struct route *route,
+    const struct app_handler *handlers, const struct config *cfg);
 static const char *cgi_param(void *ctx, const char *name);
 static int cgi_read(void *ctx, char *buf, int n);
-static int cgi_write(void *ctx, const char *buf, size_t n);
 static const char *fcgi_param(void *ctx, const char *name);
 static int fcgi_read(void *ctx, char *buf, int n);
 static int fcgi_write(void *ctx, const char *buf, size_t n);
 static void finish_without_linger(FCGX_Request *fr);
 
 int
-app_main(const struct route *route)
+app_main(const char *route_name, const struct app_handler *handlers)
 {
+	const struct route *route = route_by_name(route_name);
 	struct config cfg;
-	struct db db;
-	FCGX_Request fr;
 	struct sigaction sa;
 	char err[256];
+	int rc;
 
 	/* A client that goes away mid-response must not kill the worker. */
 	signal(SIGPIPE, SIG_IGN);
@@ -50,35 +55,80 @@ app_main(const struct route *route)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	if (listener_adopt(err, sizeof(err)) != 0 ||
+	if (check_handlers(route, route_name, handlers, err, sizeof(err)) != 0 ||
+	    listener_adopt(err, sizeof(err)) != 0 ||
 	    config_load(&cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "taskapi[%s]: %s\n", route->name, err);
+		fprintf(stderr, "taskapi[%s]: %s\n", route_name, err);
 		return 1;
 	}
-	if (is_cgi()) {
-		int rc = serve_cgi(route, &cfg);
+	rc = is_cgi() ? serve_cgi(route, handlers, &cfg) :
+	    serve_fcgi(route, handlers, &cfg);
+	config_free(&cfg);
+	return rc;
+}
 
-		config_free(&cfg);
-		return rc;
+/*
+ * The program and the table agree: a handler for each method of the route
+ * (cgi-bin/routes.txt), and none for a method it does not list, which
+ * would never run. A program built against another table refuses to
+ * start rather than answer 405 or run a handler without the table's
+ * authentication. Returns 0, or -1 with the reason in err.
+ */
+static int
+check_handlers(const struct route *route, const char *route_name,
+    const struct app_handler *handlers, char *err, size_t errlen)
+{
+	const struct app_handler *h;
+
+	if (route == NULL) {
+		snprintf(err, errlen, "no route %s in the route table", route_name);
+		return -1;
 	}
+	for (const struct route_method *m = route->methods; m->method != NULL; m++) {
+		for (h = handlers; h->method != NULL; h++)
+			if (strcmp(h->method, m->method) == 0)
+				break;
+		if (h->method == NULL || h->handler == NULL) {
+			snprintf(err, errlen, "the route table's %s has no handler",
+			    m->method);
+			return -1;
+		}
+	}
+	for (h = handlers; h->method != NULL; h++)
+		if (route_find_method(route, h->method) == NULL) {
+			snprintf(err, errlen, "a handler for %s, which the route "
+			    "table does not give this route", h->method);
+			return -1;
+		}
+	return 0;
+}
+
+/* FastCGI: requests on the listening socket until SIGTERM. */
+static int
+serve_fcgi(const struct route *route, const struct app_handler *handlers,
+    const struct config *cfg)
+{
+	struct db db;
+	FCGX_Request fr;
+
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
 		fprintf(stderr, "taskapi[%s]: cannot initialise FastCGI\n",
 		    route->name);
-		config_free(&cfg);
 		return 1;
 	}
 	/* Connecting waits for the first request: start-up stays cheap. */
-	db_init(&db, cfg.database_url, route->name);
-	db.unnamed = cfg.database_unnamed;
+	db_init(&db, cfg->database_url, route->name);
+	db.unnamed = cfg->database_unnamed;
 	while (FCGX_Accept_r(&fr) >= 0) {
 		struct request req;
 		struct response res;
 
 		response_init(&res);
 		if (request_parse(&req, fcgi_param, fcgi_read, &fr) != 0)
-			response_error(&res, 500, "Internal server error");
+			response_error(&res, 500, status_detail(500));
 		else
-			app_handle(route, &cfg, &db, &req, &res, time(NULL));
+			app_handle(route, handlers, cfg, &db, &req, &res,
+			    time(NULL));
 		(void)response_write(&res, fcgi_write, &fr);
 		response_free(&res);
 		request_free(&req);
@@ -86,7 +136,6 @@ app_main(const struct route *route)
 		FCGX_Finish_r(&fr);
 	}
 	db_close(&db);
-	config_free(&cfg);
 	return 0;
 }
 
@@ -133,7 +182,8 @@ is_cgi(void)
  * db_check_role is left to sql/migrate and the FastCGI workers.
  */
 static int
-serve_cgi(const struct route *route, const struct config *cfg)
+serve_cgi(const struct route *route, const struct app_handler *handlers,
+    const struct config *cfg)
 {
 	struct request req;
 	struct response res;
@@ -145,10 +195,10 @@ serve_cgi(const struct route *route, const struct config *cfg)
 	db.role_checked = 1;
 	response_init(&res);
 	if (request_parse(&req, cgi_param, cgi_read, NULL) != 0)
-		response_error(&res, 500, "Internal server error");
+		response_error(&res, 500, status_detail(500));
 	else
-		app_handle(route, cfg, &db, &req, &res, time(NULL));
-	if (response_write(&res, cgi_write, NULL) != 0 || fflush(stdout) != 0)
+		app_handle(route, handlers, cfg, &db, &req, &res, time(NULL));
+	if (response_write_cgi(&res) != 0)
 		rc = 1;
 	response_free(&res);
 	request_free(&req);
@@ -173,13 +223,6 @@ cgi_read(void *ctx, char *buf, int n)
 		got = read(STDIN_FILENO, buf, (size_t)n);
 	while (got < 0 && errno == EINTR);
 	return (int)got;
-}
-
-static int
-cgi_write(void *ctx, const char *buf, size_t n)
-{
-	(void)ctx;
-	return fwrite(buf, 1, n, stdout) == n ? 0 : -1;
 }
 
 static void

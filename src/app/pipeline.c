@@ -14,21 +14,24 @@
 
 #include "app/app.h"
 #include "http/body.h"
+#include "http/cors.h"
+#include "http/status.h"
 
-static const struct route_method *find_method(const struct route *route,
+static handler_fn find_handler(const struct app_handler *handlers,
     const char *method);
-static void add_cors(const struct route *route, const struct config *cfg,
-    const struct request *req, struct response *res, int preflight);
 static void unavailable(struct response *res, long retry_after,
     const char *detail);
 static bool authenticate(struct ctx *c);
-static void run_handler(struct ctx *c, const struct route_method *m);
+static void run_handler(struct ctx *c, const struct route_method *m,
+    handler_fn handler);
 
 void
-app_handle(const struct route *route, const struct config *cfg,
-    struct db *db, const struct request *req, struct response *res, time_t now)
+app_handle(const struct route *route, const struct app_handler *handlers,
+    const struct config *cfg, struct db *db, const struct request *req,
+    struct response *res, time_t now)
 {
 	const struct route_method *m;
+	handler_fn handler;
 	struct ctx c = {
 		.cfg = cfg, .db = db, .req = req, .res = res, .now = now
 	};
@@ -36,20 +39,23 @@ app_handle(const struct route *route, const struct config *cfg,
 	/* API.md: OPTIONS is always served, without authentication. */
 	if (strcmp(req->method, "OPTIONS") == 0) {
 		response_header(res, "Allow", "%s", route->allow);
-		add_cors(route, cfg, req, res, 1);
+		cors_preflight(res, cfg, req->origin, route->allow);
 		response_empty(res, 204);
 		return;
 	}
-	add_cors(route, cfg, req, res, 0);
-	if ((m = find_method(route, req->method)) == NULL) {
+	cors_answer(res, cfg, req->origin);
+	if ((m = route_find_method(route, req->method)) == NULL) {
 		response_header(res, "Allow", "%s", route->allow);
-		response_error(res, 405, "Method Not Allowed");
+		response_error(res, 405, status_detail(405));
 		return;
 	}
+	/* app_main checked that every method of the route has its handler. */
+	handler = find_handler(handlers, m->method);
+	assert(handler != NULL);
 	/* docs/API.md "Precise rules": nothing is parsed or touched for a 401. */
-	if (m->auth == AUTH_REQUIRED && !authenticate(&c))
+	if (m->auth == ROUTE_AUTH_REQUIRED && !authenticate(&c))
 		return;
-	run_handler(&c, m);
+	run_handler(&c, m, handler);
 }
 
 /*
@@ -82,44 +88,24 @@ authenticate(struct ctx *c)
  * subject too, for this request only.
  */
 static void
-run_handler(struct ctx *c, const struct route_method *m)
+run_handler(struct ctx *c, const struct route_method *m, handler_fn handler)
 {
 	/* Each request clears it on the way out: none inherits another's. */
 	assert(c->db->subject == NULL);
 	/* Responses carry user data and tokens: no cache may keep them. */
 	response_header(c->res, "Cache-Control", "no-store");
-	c->db->subject = m->auth == AUTH_REQUIRED ? c->claims.subject : NULL;
-	m->handler(c);
+	c->db->subject = m->auth == ROUTE_AUTH_REQUIRED ? c->claims.subject : NULL;
+	handler(c);
 	c->db->subject = NULL;
 }
 
-static const struct route_method *
-find_method(const struct route *route, const char *method)
+static handler_fn
+find_handler(const struct app_handler *handlers, const char *method)
 {
-	for (const struct route_method *m = route->methods; m->method != NULL; m++)
-		if (strcmp(m->method, method) == 0)
-			return m;
+	for (const struct app_handler *h = handlers; h->method != NULL; h++)
+		if (strcmp(h->method, method) == 0)
+			return h->handler;
 	return NULL;
-}
-
-/* API.md, CORS: only an allowed Origin gets Access-Control-* headers. */
-static void
-add_cors(const struct route *route, const struct config *cfg,
-    const struct request *req, struct response *res, int preflight)
-{
-	if (!config_origin_allowed(cfg, req->origin))
-		return;
-	response_header(res, "Access-Control-Allow-Origin", "%s", req->origin);
-	response_header(res, "Vary", "Origin");
-	if (preflight) {
-		response_header(res, "Access-Control-Allow-Methods", "%s",
-		    route->allow);
-		response_header(res, "Access-Control-Allow-Headers",
-		    "Authorization, Content-Type");
-		response_header(res, "Access-Control-Max-Age", "600");
-	} else
-		response_header(res, "Access-Control-Expose-Headers",
-		    "Location, X-Total-Count");
 }
 
 struct json_object *
@@ -166,12 +152,12 @@ unavailable(struct response *res, long retry_after, const char *detail)
 void
 ctx_unavailable(struct ctx *c)
 {
-	unavailable(c->res, APP_RETRY_AFTER_SECONDS, "Database unavailable");
+	unavailable(c->res, STATUS_RETRY_AFTER_SECONDS, "Database unavailable");
 }
 
 void
 ctx_internal(struct ctx *c, const char *what, const char *why)
 {
 	fprintf(stderr, "taskapi: %s failed: %s\n", what, why != NULL ? why : "");
-	response_error(c->res, 500, "Internal server error");
+	response_error(c->res, 500, status_detail(500));
 }

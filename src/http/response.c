@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "http/response.h"
+#include "http/status.h"
 
 /* Most bodies fit; a list of 20 tasks doubles it once or twice. */
 #define RESPONSE_BODY_START 1024
@@ -29,6 +30,7 @@
 	    (res)->body_len == 0 && (res)->body_cap == 0)
 
 static int body_room(struct response *res, size_t n);
+static int write_stdout(void *ctx, const char *buf, size_t n);
 
 void
 response_init(struct response *res)
@@ -230,29 +232,6 @@ response_empty(struct response *res, int status)
 	res->status = status;
 }
 
-const char *
-response_reason(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 503: return "Service Unavailable";
-	default: return "Internal Server Error";
-	}
-}
-
 int
 response_write(const struct response *res, response_write_fn wr, void *ctx)
 {
@@ -265,10 +244,10 @@ response_write(const struct response *res, response_write_fn wr, void *ctx)
 		n = snprintf(head, sizeof(head),
 		    "Status: %d %s\r\n%sContent-Type: application/json\r\n"
 		    "Content-Length: %zu\r\n\r\n", res->status,
-		    response_reason(res->status), res->headers, res->body_len);
+		    status_reason(res->status), res->headers, res->body_len);
 	else
 		n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s\r\n",
-		    res->status, response_reason(res->status), res->headers);
+		    res->status, status_reason(res->status), res->headers);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;
 	if (wr(ctx, head, (size_t)n) != 0)
@@ -277,4 +256,19 @@ response_write(const struct response *res, response_write_fn wr, void *ctx)
 	    wr(ctx, res->body, res->body_len) != 0)
 		return -1;
 	return 0;
+}
+
+int
+response_write_cgi(const struct response *res)
+{
+	if (response_write(res, write_stdout, NULL) != 0)
+		return -1;
+	return fflush(stdout) == 0 ? 0 : -1;
+}
+
+static int
+write_stdout(void *ctx, const char *buf, size_t n)
+{
+	(void)ctx;
+	return fwrite(buf, 1, n, stdout) == n ? 0 : -1;
 }

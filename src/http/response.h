@@ -56,8 +56,12 @@ void response_unauthorized(struct response *res, const char *detail);
 /* A response with no body (204). */
 void response_empty(struct response *res, int status);
 
-const char *response_reason(int status);
 /* Serialises as a CGI response: Status line, headers, blank line, body. */
 int response_write(const struct response *res, response_write_fn wr, void *ctx);
+/*
+ * Writes res to standard output, as a plain CGI program answers (RFC 3875
+ * 6), and flushes it. Returns 0, or -1 when it could not all be written.
+ */
+int response_write_cgi(const struct response *res);
 
 #endif
