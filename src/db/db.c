@@ -74,8 +74,11 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	    "UPDATE tasks SET is_completed = NOT is_completed, updated_at = now() "
 	    "WHERE id = $1 AND user_id = $2 RETURNING " COLUMNS_TASK,
 	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE id = $1 AND user_id = $2",
-	/* Only after a scoped statement missed: tells 403 from 404. */
-	[STMT_TASK_HELD_BY_OTHER] = "SELECT " COLUMNS_TASK_HELD,
+	/*
+	 * Only after a scoped statement missed: tells 403 from 404. The
+	 * parentheses tell clang that two literals joined are meant.
+	 */
+	[STMT_TASK_HELD_BY_OTHER] = ("SELECT " COLUMNS_TASK_HELD),
 };
 
 /*
