@@ -1,43 +1,49 @@
 /*
- * config.h: the settings of API.md's configuration table. The environment
- * wins; a KEY=VALUE env file fills in what the environment leaves unset, for
- * hosts where the environment cannot be set.
+ * config.h: the settings of docs/API.md "Configuration", listed once in
+ * config/settings.def. The environment wins; a KEY=VALUE env file fills in
+ * what the environment leaves unset, for hosts where the environment
+ * cannot be set.
  */
 #ifndef TASKAPI_CONFIG_H
 #define TASKAPI_CONFIG_H
 
 #include <stddef.h>
 
-/* API.md: JWT_SECRET is an HS256 key of at least 32 bytes. */
+/* docs/API.md "Configuration": JWT_SECRET is an HS256 key of at least 32 bytes. */
 #define CONFIG_SECRET_MIN 32
-#define CONFIG_DEFAULT_EXPIRES_IN 86400L
-/* API.md: "the local development database". */
+/*
+ * A day, and ten years. Plain digits, no suffix: settings.def spells the
+ * default and the bound in its messages with CONFIG_TEXT.
+ */
+#define CONFIG_DEFAULT_EXPIRES_IN 86400
+#define CONFIG_EXPIRES_IN_MAX (10L * 365 * 86400)
+/* A key set cached for more than a day would outlive any rotation. */
+#define CONFIG_JWKS_SECONDS_MAX 86400
+/* docs/API.md "Configuration": "the local development database". */
 #define CONFIG_DEFAULT_DATABASE_URL "postgresql:///taskapi"
+
+/* A macro's value as a string literal: 86400 becomes "86400". */
+#define CONFIG_TEXT(x) CONFIG_TEXT_(x)
+#define CONFIG_TEXT_(x) #x
 
 struct jwks;
 
+/* How settings.def's kinds are held: a string is NULL when unset. */
+#define CONFIG_MEMBER_STRING char *
+#define CONFIG_MEMBER_SECRET char *
+#define CONFIG_MEMBER_INTEGER long
+#define CONFIG_MEMBER_SWITCH int
+
+/*
+ * One member per setting, named by settings.def's field column (such as
+ * jwt_secret, or database_unnamed for DATABASE_PREPARE=off), then what
+ * config_check opens: the external issuer's key set, when one is set.
+ */
 struct config {
-	char *jwt_secret;
-	char *jwt_secret_previous;	/* NULL when unset */
-	long jwt_expires_in;
-	char *jwt_issuer;		/* NULL when unset */
-	char *jwt_audience;		/* NULL when unset */
-	char *cors_allowed_origins;	/* comma-separated, NULL when unset */
-	char *database_url;
-	int database_unnamed;		/* DATABASE_PREPARE=off */
-	/*
-	 * An external issuer's public keys (API.md: JWT_JWKS_URL or
-	 * JWT_JWKS_FILE, then JWT_JWKS_ISSUER and JWT_JWKS_AUDIENCE are
-	 * required). NULL when unset; jwks is opened by config_check.
-	 */
-	char *jwt_jwks_url;
-	char *jwt_jwks_file;
-	char *jwt_jwks_issuer;
-	char *jwt_jwks_audience;
-	char *jwt_jwks_algorithms;	/* comma-separated allow-list */
-	char *jwt_jwks_cache_file;
-	long jwt_jwks_cache_seconds;	/* 0: the default */
-	long jwt_jwks_retry_seconds;	/* 0: the default */
+#define SETTING(name, kind, field, dflt, min, max, rule, meaning) \
+	CONFIG_MEMBER_##kind field;
+#include "config/settings.def"
+#undef SETTING
 	struct jwks *jwks;
 };
 
@@ -53,10 +59,17 @@ void config_free(struct config *cfg);
 
 /*
  * The setter behind config_load, exposed so tests can build a config:
- * returns 0, or -1 with a message for a bad value. Unknown keys are ignored.
+ * returns 0, or -1 with "NAME must be ..." for a value settings.def's rule
+ * refuses. An empty string unsets a string setting. Unknown keys are
+ * ignored.
  */
 int config_set(struct config *cfg, const char *key, const char *value,
     char *err, size_t errlen);
+/*
+ * Checks the rules across settings, gives every setting still unset its
+ * default (settings.def) and opens the key set. Returns 0, or -1 with a
+ * message.
+ */
 int config_check(struct config *cfg, char *err, size_t errlen);
 
 /*
@@ -71,11 +84,5 @@ int config_parse_env(const char *text, size_t len, config_pair_fn fn, void *ctx)
 
 /* Whether origin is one of the comma-separated allowed origins, exactly. */
 int config_origin_allowed(const struct config *cfg, const char *origin);
-/*
- * The next item of a comma-separated setting (spaces and tabs around it
- * trimmed, possibly empty) at *start, *len; *p moves past it. Returns 0 at
- * the end of the list.
- */
-int text_list_next(const char **p, const char **start, size_t *len);
 
 #endif
