@@ -23,7 +23,10 @@
 #include "config/config.h"
 #include "db/db.h"
 
-/* A subject is at most 255 characters (API.md); longer lines are refused. */
+/*
+ * A subject is at most 255 characters (docs/API.md "Subjects"); longer
+ * lines are refused.
+ */
 #define SUBJECT_LINE_BYTES (TOKEN_SUBJECT_BYTES + 2)
 /* Enough checks for a stable median, few enough to cost a few seconds. */
 #define HASH_RUNS_MAX 51

@@ -1,4 +1,4 @@
-/* auth_login: POST /api/auth/login (API.md, Auth routes). */
+/* auth_login: POST /api/auth/login (docs/API.md "Login"). */
 #include <json-c/json.h>
 
 #include "app/app.h"
@@ -23,8 +23,9 @@ main(void)
 }
 
 /*
- * API.md: an unknown email and a wrong password answer the same 401 in
- * about the same time: every path below spends exactly one scrypt check.
+ * docs/API.md "Login": an unknown email and a wrong password answer the
+ * same 401 in about the same time: every path below spends exactly one
+ * scrypt check.
  */
 static void
 login(struct ctx *c)

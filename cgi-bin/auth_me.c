@@ -1,4 +1,4 @@
-/* auth_me: GET /api/auth/me (API.md, Auth routes). */
+/* auth_me: GET /api/auth/me (docs/API.md "Current user"). */
 #include "app/app.h"
 #include "app/user_answer.h"
 
@@ -34,7 +34,10 @@ me(struct ctx *c)
 			return;
 		}
 		PQclear(res);
-		/* API.md: an external issuer's user is created on first need. */
+		/*
+		 * docs/API.md "Users on first need": an external issuer's
+		 * user is created on first need.
+		 */
 		if (attempt == 0 && user_answer_ensure_row(c) != 0)
 			return;
 	}

@@ -1,4 +1,4 @@
-/* auth_register: POST /api/auth/register (API.md, Auth routes). */
+/* auth_register: POST /api/auth/register (docs/API.md "Register"). */
 #include <string.h>
 
 #include <json-c/json.h>

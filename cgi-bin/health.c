@@ -1,4 +1,4 @@
-/* health: GET /api/health (API.md, Service routes), no authentication. */
+/* health: GET /api/health (docs/API.md "Health"), no authentication. */
 #include "app/app.h"
 #include "http/status.h"
 
@@ -16,7 +16,7 @@ main(void)
 	return app_main("health", handlers);
 }
 
-/* API.md: the one 503 whose body is not {"detail": ...}. */
+/* docs/API.md "Health": the one 503 whose body is not {"detail": ...}. */
 static void
 health(struct ctx *c)
 {

@@ -1,6 +1,7 @@
 /*
- * http_error: Apache's own error answers in API.md's shape, for shared
- * hosting, where nginx's error pages (nginx/errors.conf) are not there.
+ * http_error: Apache's own error answers in the contract's JSON shape,
+ * for shared hosting (docs/API.md "Shared hosting (Apache)"), where
+ * nginx's error pages (nginx/errors.conf) are not there.
  * The .htaccess names it as the ErrorDocument of every status Apache may
  * make itself (an unknown route is its 404); Apache then runs it as a
  * plain CGI program with the original status in REDIRECT_STATUS, and the
@@ -56,11 +57,17 @@ main(void)
 	response_init(&res);
 	cors_error_page(&res, have_cfg ? &cfg : NULL, getenv("HTTP_ORIGIN"));
 	status = answer_status(getenv("REDIRECT_STATUS"));
-	/* API.md: a 405 carries Allow (TraceEnable off gives one for TRACE). */
+	/*
+	 * docs/API.md "Methods": a 405 carries Allow (TraceEnable off gives
+	 * one for TRACE).
+	 */
 	if (status == 405 &&
 	    (route = route_by_path(getenv("REDIRECT_URL"))) != NULL)
 		response_header(&res, "Allow", "%s", route->allow);
-	/* API.md: 503 carries Retry-After (as nginx's @unavailable page does). */
+	/*
+	 * docs/API.md "Outages": 503 carries Retry-After (as nginx's
+	 * @unavailable page does).
+	 */
 	if (status == 503)
 		response_header(&res, "Retry-After", "%d",
 		    STATUS_RETRY_AFTER_SECONDS);

@@ -1,4 +1,4 @@
-/* task_complete: PATCH /api/tasks/{id}/complete (API.md, Task routes). */
+/* task_complete: PATCH /api/tasks/{id}/complete (docs/API.md "One task"). */
 #include "app/app.h"
 #include "app/task_answer.h"
 
@@ -16,7 +16,10 @@ main(void)
 	return app_main("task_complete", handlers);
 }
 
-/* API.md: one atomic statement; N concurrent toggles flip N times. */
+/*
+ * docs/API.md "Concurrent toggles": one atomic statement; N concurrent
+ * toggles flip N times.
+ */
 static void
 toggle(struct ctx *c)
 {

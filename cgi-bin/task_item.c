@@ -1,4 +1,7 @@
-/* task_item: GET, PUT, PATCH and DELETE /api/tasks/{id} (API.md). */
+/*
+ * task_item: GET, PUT, PATCH and DELETE /api/tasks/{id}
+ * (docs/API.md "One task").
+ */
 #include <json-c/json.h>
 
 #include "app/app.h"
@@ -48,8 +51,9 @@ patch_task(struct ctx *c)
 }
 
 /*
- * API.md's order: the body is checked (413, 415, 400, 422) before the row
- * (404, 403), so a malformed id with a bad body is still the body's error.
+ * docs/API.md "Order of checks": the body is checked (413, 415, 400, 422)
+ * before the row (404, 403), so a malformed id with a bad body is still
+ * the body's error.
  */
 static void
 update_task(struct ctx *c, enum task_mode mode)

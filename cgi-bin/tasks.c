@@ -1,4 +1,4 @@
-/* tasks: GET and POST /api/tasks (API.md, Task routes). */
+/* tasks: GET and POST /api/tasks (docs/API.md "Task routes"). */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +32,9 @@ main(void)
 }
 
 /*
- * API.md: limit and offset are decimal integers in range; an empty,
- * repeated or malformed value is 422. Returns 0, or -1 after answering.
+ * docs/API.md "Query values": limit and offset are decimal integers in
+ * range; an empty, repeated or malformed value is 422. Returns 0, or -1
+ * after answering.
  */
 static int
 query_number(struct ctx *c, const char *key, long dflt, long min, long max,

@@ -1,7 +1,9 @@
--- 001_init: users and their tasks, as API.md describes them.
+-- 001_init: users (docs/API.md "Auth routes") and their tasks
+-- (docs/API.md "Task object").
 
 -- A user id is text: users registered here get a UUID, an external
--- issuer's users keep the id it gives them (API.md: at most 255 characters).
+-- issuer's users keep the id it gives them, of at most 255 characters
+-- (docs/API.md "Subjects").
 CREATE TABLE users (
     id            text PRIMARY KEY
                   CHECK (char_length(id) BETWEEN 1 AND 255),
@@ -26,7 +28,8 @@ CREATE TABLE tasks (
 -- Serves the list query: one user's rows, newest first, stable paging.
 CREATE INDEX tasks_user_created_idx ON tasks (user_id, created_at DESC, id DESC);
 
--- API.md: an external issuer's subject gets a users row on first need, with
+-- docs/API.md "Users on first need": an external issuer's subject gets a
+-- users row on first need, with
 -- the token's email unless another user has it. Safe under concurrency: a
 -- race on the email falls back to no email, a race on the id to nothing.
 CREATE FUNCTION ensure_user(p_id text, p_email text) RETURNS void

@@ -2,9 +2,9 @@
  * app.h: the accept loop every route program runs, and what a handler
  * gets. A program names its route, whose methods and their authentication
  * come from the table (cgi-bin/routes.txt, app/route.h), and gives a
- * handler for each method; app_main does the rest in the order API.md
- * sets: CORS and OPTIONS, 405, authentication, then the handler (which
- * parses the body and touches the row).
+ * handler for each method; app_main does the rest in the order of
+ * docs/API.md "Order of checks": CORS and OPTIONS, 405, authentication,
+ * then the handler (which parses the body and touches the row).
  */
 #ifndef TASKAPI_APP_H
 #define TASKAPI_APP_H

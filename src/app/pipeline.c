@@ -1,6 +1,6 @@
 /*
- * pipeline.c: one request, in the order of checks of docs/API.md "Precise
- * rules": CORS and OPTIONS, the method (405), the token (401), then the
+ * pipeline.c: one request, in docs/API.md "Order of checks": CORS and
+ * OPTIONS, the method (405), the token (401), then the
  * route's handler, which parses the body (413, 415, 400, 422) and touches
  * the row (404, 403). Also the helpers handlers answer with: the body, a
  * statement's rows, 503 and 500.
@@ -36,7 +36,7 @@ app_handle(const struct route *route, const struct app_handler *handlers,
 		.cfg = cfg, .db = db, .req = req, .res = res, .now = now
 	};
 
-	/* API.md: OPTIONS is always served, without authentication. */
+	/* docs/API.md "Methods": OPTIONS is always served, unauthenticated. */
 	if (strcmp(req->method, "OPTIONS") == 0) {
 		response_header(res, "Allow", "%s", route->allow);
 		cors_preflight(res, cfg, req->origin, route->allow);
@@ -52,7 +52,7 @@ app_handle(const struct route *route, const struct app_handler *handlers,
 	/* app_main checked that every method of the route has its handler. */
 	handler = find_handler(handlers, m->method);
 	assert(handler != NULL);
-	/* docs/API.md "Precise rules": nothing is parsed or touched for a 401. */
+	/* docs/API.md "Order of checks": a 401 parses and touches nothing. */
 	if (m->auth == ROUTE_AUTH_REQUIRED && !authenticate(&c))
 		return;
 	run_handler(&c, m, handler);
@@ -83,7 +83,7 @@ authenticate(struct ctx *c)
 }
 
 /*
- * The route's own checks and work, in docs/API.md "Precise rules" order:
+ * The route's own checks and work, in docs/API.md "Order of checks":
  * the body, the query, the row, the database. Row-level security sees the
  * subject too, for this request only.
  */
@@ -141,7 +141,10 @@ ctx_rows(struct ctx *c, enum db_stmt stmt, int nparams,
 	return res;
 }
 
-/* API.md: an outage of what we depend on is 503 with a Retry-After. */
+/*
+ * docs/API.md "Outages": an outage of what we depend on is 503 with a
+ * Retry-After.
+ */
 static void
 unavailable(struct response *res, long retry_after, const char *detail)
 {

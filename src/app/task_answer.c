@@ -62,7 +62,7 @@ task_answer_missing(struct ctx *c)
 		return;
 	if (PQntuples(res) != 1)
 		ctx_internal(c, "task_held_by_other", "no row");
-	/* API.md: another subject's task is 403, and is left untouched. */
+	/* docs/API.md "Ownership": another subject's task is 403, untouched. */
 	else if (PQgetvalue(res, 0, TASK_HELD_COL_BY_OTHER)[0] == 't')
 		response_error(c->res, 403, "Not authorized to access this task");
 	else
@@ -73,7 +73,7 @@ task_answer_missing(struct ctx *c)
 bool
 task_answer_id_checked(struct ctx *c)
 {
-	/* API.md: no task with that id, a malformed id included: 404. */
+	/* docs/API.md "Ownership": no such task (a malformed id too): 404. */
 	if (task_id_valid(c->req->task_id))
 		return true;
 	response_error(c->res, 404, "Task not found");

@@ -85,8 +85,9 @@ user_answer_accounts_here(struct ctx *c)
 }
 
 /*
- * API.md: an external issuer's subject gets a users row on first need, with
- * the token's email when it is valid and not taken, else with none.
+ * docs/API.md "Users on first need": an external issuer's subject gets a
+ * users row on first need, with the token's email when it is valid and not
+ * taken, else with none.
  */
 int
 user_answer_ensure_row(struct ctx *c)

@@ -25,8 +25,9 @@ void user_answer_object(struct response *out, const PGresult *res, int row);
 void user_answer_token(struct ctx *c, int status, const PGresult *res, int row);
 
 /*
- * API.md: without JWT_SECRET (only an external issuer's key set) accounts
- * live with that issuer, and register and login are switched off. Answers
+ * docs/API.md "Accounts kept elsewhere": without JWT_SECRET (only an
+ * external issuer's key set) accounts live with that issuer, and register
+ * and login are switched off. Answers
  * 404 and returns 0 then; returns 1 when this API keeps accounts.
  */
 #define USER_ANSWER_ACCOUNTS_ELSEWHERE "Registration and login are not " \

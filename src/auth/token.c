@@ -73,7 +73,10 @@ token_verify(const struct config *cfg, const char *authorization, time_t now,
 	size_t len;
 	enum token_status st;
 
-	/* API.md: no header, or not the Bearer scheme (any case): 401. */
+	/*
+	 * docs/API.md "Authentication failures": no header, or not the Bearer
+	 * scheme (any case): 401.
+	 */
 	if (p == NULL)
 		return TOKEN_ABSENT;
 	while (*p == ' ' || *p == '\t')
@@ -132,7 +135,7 @@ out:
 
 /*
  * Our own token: HMAC-SHA256 with JWT_SECRET, then JWT_SECRET_PREVIOUS
- * (API.md: still accepted during a rotation).
+ * (docs/API.md "Tokens issued here": still accepted during a rotation).
  */
 static enum token_status
 verify_hs256(const struct config *cfg, const char *token, time_t now,
@@ -216,8 +219,8 @@ fail:
 }
 
 /*
- * An external issuer's token (API.md: JWT_JWKS_URL): the key is chosen by
- * kid, the alg must be exactly that key's, and the token must carry
+ * An external issuer's token (docs/API.md "External issuers"): the key is
+ * chosen by kid, the alg must be exactly that key's, and the token must carry
  * JWT_JWKS_ISSUER and JWT_JWKS_AUDIENCE.
  */
 static enum token_status
@@ -334,8 +337,8 @@ token_shape_ok(const char *jwt, size_t len)
 }
 
 /*
- * The claim rules of API.md, the same for every token: issuer and audience
- * are checked when given (NULL: not configured).
+ * The claim rules of docs/API.md "Tokens issued here", the same for every
+ * token: issuer and audience are checked when given (NULL: not configured).
  */
 static enum token_status
 check_claims(const char *issuer, const char *audience,
@@ -347,7 +350,10 @@ check_claims(const char *issuer, const char *audience,
 	const char *email;
 	size_t elen;
 
-	/* API.md: no exp is an invalid token; nbf is honoured when present. */
+	/*
+	 * docs/API.md "Authentication failures": no exp is an invalid token;
+	 * nbf is honoured when present.
+	 */
 	if (number_claim(claims, "exp", &has_exp, &exp) != 0 || !has_exp)
 		return TOKEN_INVALID;
 	if (number_claim(claims, "nbf", &has_nbf, &nbf) != 0)
@@ -413,9 +419,9 @@ audience_matches(struct json_object *aud, const char *want)
 }
 
 /*
- * API.md: the subject is the first of sub, userId that is a non-empty
- * string; either one present but not a string, or over 255 characters, is
- * an invalid token; neither usable is a missing identifier.
+ * docs/API.md "Subjects": the subject is the first of sub, userId that is
+ * a non-empty string; either one present but not a string, or over 255
+ * characters, is an invalid token; neither usable is a missing identifier.
  */
 static enum token_status
 subject_claim(struct json_object *claims, struct token_claims *out)

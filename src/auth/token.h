@@ -14,9 +14,9 @@
 
 struct config;
 
-/* API.md: clock-skew leeway for exp and nbf. */
+/* docs/API.md "Tokens issued here": clock-skew leeway for exp and nbf. */
 #define TOKEN_LEEWAY 30
-/* API.md: a subject is at most 255 characters (code points). */
+/* docs/API.md "Subjects": a subject is at most 255 characters (code points). */
 #define TOKEN_SUBJECT_MAX 255
 /* Longer tokens are refused before any decoding work. */
 #define TOKEN_LENGTH_MAX 8192

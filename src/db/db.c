@@ -69,7 +69,10 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	    "is_completed = COALESCE($6::boolean, is_completed), "
 	    "updated_at = now() WHERE id = $1 AND user_id = $2 "
 	    "RETURNING " COLUMNS_TASK,
-	/* API.md: one atomic statement, so N concurrent toggles flip N times. */
+	/*
+	 * docs/API.md "Concurrent toggles": one atomic statement, so N
+	 * concurrent toggles flip N times.
+	 */
 	[STMT_TASK_TOGGLE] =
 	    "UPDATE tasks SET is_completed = NOT is_completed, updated_at = now() "
 	    "WHERE id = $1 AND user_id = $2 RETURNING " COLUMNS_TASK,

@@ -33,8 +33,8 @@ task_input_read(struct json_object *body, enum task_mode mode,
 	return 0;
 }
 
-/* API.md: title 1 to 255 characters after trimming; required on create
- * and PUT. */
+/* docs/API.md "Task object": title 1 to 255 characters after trimming;
+ * required on create and PUT. */
 static int
 read_title(struct json_object *body, enum task_mode mode,
     struct task_input *in, const char **detail)
@@ -70,7 +70,8 @@ read_title(struct json_object *body, enum task_mode mode,
 	}
 }
 
-/* API.md: description is a string or null, at most 10,000 characters. */
+/* docs/API.md "Task object": description is a string or null, at most
+ * 10,000 characters. */
 static int
 read_description(struct json_object *body, enum task_mode mode,
     struct task_input *in, const char **detail)
@@ -102,7 +103,8 @@ read_description(struct json_object *body, enum task_mode mode,
 	}
 }
 
-/* API.md: is_completed must be a JSON boolean; PUT defaults it. */
+/* docs/API.md "Task object": is_completed must be a JSON boolean; PUT
+ * defaults it. */
 static int
 read_completed(struct json_object *body, enum task_mode mode,
     struct task_input *in, const char **detail)

@@ -11,10 +11,10 @@
 
 struct json_object;
 
-/* API.md: the task object's limits. */
+/* docs/API.md "Task object": the task object's limits. */
 #define TASK_TITLE_MAX 255
 #define TASK_DESCRIPTION_MAX 10000
-/* API.md: list paging. */
+/* docs/API.md "Task list": list paging. */
 #define TASK_LIMIT_DEFAULT 100
 #define TASK_LIMIT_MAX 1000
 #define TASK_OFFSET_MAX 2147483647L
@@ -31,8 +31,9 @@ struct task_input {
 };
 
 /*
- * Reads a task body under API.md's rules for mode: on CREATE and REPLACE the
- * title is required, and REPLACE turns an omitted description into null and
+ * Reads a task body under the rules of docs/API.md "Task object" for mode:
+ * on CREATE and REPLACE the title is required, and REPLACE turns an
+ * omitted description into null and
  * an omitted is_completed into false. Returns 0, or -1 with a message naming
  * the field in *detail (answer 422).
  */

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-/* API.md: email at most 254 characters; password 8 to 128. */
+/* docs/API.md "Register": email at most 254 characters; password 8 to 128. */
 #define USER_EMAIL_MAX 254
 #define USER_PASSWORD_MIN 8
 #define USER_PASSWORD_MAX 128
@@ -15,8 +15,9 @@
 #define USER_EMAIL_BYTES (USER_EMAIL_MAX * 4 + 1)
 
 /*
- * Normalises an email as API.md says (trim ASCII whitespace, lower-case
- * ASCII) into out, and checks it: one "@" with non-empty parts, no spaces or
+ * Normalises an email as docs/API.md "Register" says (trim ASCII white
+ * space, lower-case ASCII) into out, and checks it: one "@" with non-empty
+ * parts, no spaces or
  * control characters, at most 254 characters. Returns 0, or -1.
  */
 int user_email_normalize(const char *in, size_t len, char out[USER_EMAIL_BYTES]);

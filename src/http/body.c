@@ -93,17 +93,19 @@ body_check_text(const struct request *req, const char **detail)
 	case JSON_OK:
 		return 0;
 	case JSON_TOO_DEEP:
-		/* API.md has one 400 for bodies: JSON nested deeper than we
-		 * parse is JSON that does not parse (and 100,000 "[" is not
-		 * even well-formed). */
+		/* docs/API.md "Request bodies" has one 400 for bodies: JSON
+		 * nested deeper than we parse is JSON that does not parse (and
+		 * 100,000 "[" is not even well-formed). */
 		return 400;
 	case JSON_NUL_NAME:
-		/* API.md: a string containing U+0000 is 422; a name is one. */
+		/* docs/API.md "Strings and characters": a string containing
+		 * U+0000 is 422; a name is one. */
 		*detail = "Field names must not contain U+0000";
 		return 422;
 	case JSON_LONE_SURROGATE:
-		/* API.md: 422 names the field. One process serves one request at
-		 * a time, so a static buffer is enough. */
+		/* docs/API.md "Strings and characters": 422 names the field.
+		 * One process serves one request at a time, so a static buffer
+		 * is enough. */
 		if (field[0] != '\0') {
 			snprintf(message, sizeof(message),
 			    "%s must not contain lone surrogates", field);

@@ -8,7 +8,10 @@
 
 #include <stddef.h>
 
-/* API.md: "A body over 64 KiB: 413". nginx enforces the same cap first. */
+/*
+ * docs/API.md "Request bodies": a body over 64 KiB is 413. nginx enforces
+ * the same cap first.
+ */
 #define REQUEST_BODY_MAX (64 * 1024)
 
 typedef const char *(*request_param_fn)(void *ctx, const char *name);
@@ -50,7 +53,8 @@ void request_free(struct request *r);
  * (0, 1, more), or -1 when the value of its first occurrence is malformed
  * (bad %-escape, a decoded NUL, or a value that does not fit out). A name
  * that does not decode, or decodes to another one, is not key: it is
- * skipped, like any unknown parameter (API.md: those are ignored).
+ * skipped, like any unknown parameter (docs/API.md "Query values": those
+ * are ignored).
  */
 int query_get(const char *query, const char *key, char *out, size_t outlen);
 

@@ -2,7 +2,7 @@
  * response.c: builds a response in memory and writes it as one CGI reply.
  * JSON bodies are written straight into the response's buffer, compact,
  * with strings escaped the way json-c escapes them (without "\/"), and
- * every error has API.md's {"detail": ...} shape.
+ * every error has the {"detail": ...} shape of docs/API.md "Errors".
  */
 #include <assert.h>
 #include <stdarg.h>

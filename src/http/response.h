@@ -45,7 +45,7 @@ void response_json_str(struct response *res, const char *s, size_t n);
 /* A string, or null when s is NULL. */
 void response_json_strz(struct response *res, const char *s);
 void response_json_end(struct response *res);
-/* API.md: every error body is {"detail": "<message>"}. */
+/* docs/API.md "Errors": every error body is {"detail": "<message>"}. */
 void response_error(struct response *res, int status, const char *detail);
 /*
  * 401 with detail and `WWW-Authenticate: Bearer`: RFC 9110 15.5.2 asks for

@@ -341,7 +341,7 @@ model_ws(const char *s, size_t len, size_t *pos)
 		(*pos)++;
 }
 
-/* API.md's task fields, under each of the three modes. */
+/* docs/API.md "Task object": the task fields, under each of the three modes. */
 static void
 check_task(struct json_object *obj)
 {

@@ -46,8 +46,9 @@ out:
 }
 
 /*
- * API.md: the subject is the first of sub and userId that is a non-empty
- * string. libjwt's own reading of the payload is the reference here.
+ * docs/API.md "Subjects": the subject is the first of sub and userId that
+ * is a non-empty string. libjwt's own reading of the payload is the
+ * reference here.
  */
 static void
 check_subject(jwt_t *jwt, enum token_status st, const struct token_claims *c)

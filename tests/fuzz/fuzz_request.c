@@ -8,7 +8,7 @@
  *   @chunk=N     the stream hands out at most N bytes a read (0: no limit)
  *   @repeat=N    the body is sent N times, so a short input can pass the cap
  *   @fail=N      the stream fails (-1) once N bytes have been read
- * The body state is checked against a model of API.md's rules.
+ * The body state is checked against a model of docs/API.md "Request bodies".
  */
 #include <json-c/json.h>
 
@@ -207,7 +207,10 @@ check_body_state(const struct stream *st, const struct request *r)
 		FUZZ_CHECK(r->body[i] == st->body[i % st->body_len]);
 }
 
-/* API.md's order: 413, then 400 for a broken length, then 415, then JSON. */
+/*
+ * docs/API.md "Order of checks": 413, then 400 for a broken length, then
+ * 415, then JSON.
+ */
 static void
 check_body_rules(const struct request *r)
 {

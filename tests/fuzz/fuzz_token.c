@@ -40,7 +40,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	jst = token_verify(fuzz_token_jwks_config(), header, FUZZ_NOW, &jc);
 	fuzz_token_check(jst, &jc);
 	check_jwks(header, ost, &oc, jst, &jc);
-	/* No header at all is its own case (API.md: "Not authenticated"). */
+	/*
+	 * No header at all is its own case, "Not authenticated"
+	 * (docs/API.md "Authentication failures").
+	 */
 	FUZZ_CHECK(token_verify(&open, NULL, FUZZ_NOW, &oc) == TOKEN_ABSENT);
 	free(header);
 	return 0;

@@ -1,7 +1,8 @@
 /*
  * Integration: abuse. The per-address rate limit of register and login
- * (nginx limit_req, API.md: 429 with Retry-After), and login timing that
- * does not tell an unknown email from a wrong password. The scan of the
+ * (nginx limit_req, docs/API.md "Rate limit": 429 with Retry-After), and
+ * login timing that does not tell an unknown email from a wrong password.
+ * The scan of the
  * whole run's logs for secrets and tokens is in tests/integration/logs.c.
  */
 #include <stdio.h>
@@ -52,7 +53,10 @@ expect_429(struct http_res *r, const char *what)
 	cr_expect_gt(atoi(after), 0, "%s: Retry-After %s", what, after);
 }
 
-/* API.md: register and login, per client address, 429 with Retry-After. */
+/*
+ * docs/API.md "Rate limit": register and login, per client address, 429
+ * with Retry-After.
+ */
 Test(rate_limit, a_burst_passes_then_429_until_retry_after)
 {
 	double rate, t0, elapsed;

@@ -1,6 +1,7 @@
 /*
- * Integration: the auth routes and bearer tokens (API.md, Authentication,
- * Auth routes, Precise rules), over real HTTP through nginx.
+ * Integration: the auth routes and bearer tokens, over real HTTP through
+ * nginx (docs/API.md "Authentication", docs/API.md "Auth routes" and
+ * docs/API.md "Precise rules").
  */
 #include <dlfcn.h>
 #include <stdarg.h>

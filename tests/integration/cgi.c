@@ -291,8 +291,9 @@ Test(cgi, serves_one_request_and_exits_0)
 }
 
 /*
- * API.md's order of checks holds as under FastCGI: a 401 or a 405 needs no
- * database, so the program does not connect for one (start-up is cheap).
+ * docs/API.md "Order of checks" holds as under FastCGI: a 401 or a 405
+ * needs no database, so the program does not connect for one (start-up is
+ * cheap).
  * The database named here does not exist: a connection would show.
  */
 Test(cgi, a_401_or_405_never_connects)
@@ -372,7 +373,10 @@ Test(cgi, rewrite_variables_reach_the_program)
 	free(token);
 }
 
-/* API.md: a body over 64 KiB is 413, refused before it is read. */
+/*
+ * docs/API.md "Request bodies": a body over 64 KiB is 413, refused before
+ * it is read.
+ */
 Test(cgi, a_body_over_64_kib_is_413)
 {
 	char subject[37], *token, *body;
@@ -428,9 +432,10 @@ write_file(const char *path, const char *text)
 }
 
 /*
- * Configuration without environment access (API.md): the env file beside
- * the program, or the one TASKAPI_ENV_FILE names (SetEnv in .htaccess);
- * with neither, the program refuses to serve and says why on stderr.
+ * Configuration without environment access (docs/API.md "Env file"): the
+ * env file beside the program, or the one TASKAPI_ENV_FILE names (SetEnv
+ * in .htaccess); with neither, the program refuses to serve and says why
+ * on stderr.
  */
 Test(cgi, settings_from_an_env_file)
 {

@@ -1,6 +1,6 @@
 /*
- * Integration: faults under load (API.md, General: the database down is
- * 503 with Retry-After, never a hang; requests after it comes back succeed
+ * Integration: faults under load (docs/API.md "Outages": the database down
+ * is 503 with Retry-After, never a hang; requests after it comes back succeed
  * without restarting anything). PostgreSQL stopped with requests in
  * flight, a worker killed mid-load, and ten thousand creates across a
  * database restart with nothing acknowledged lost.
@@ -290,9 +290,9 @@ client_next(struct client *cl)
 }
 
 /*
- * A 503 as API.md promises it: Retry-After, and a JSON body whose detail
- * is want_detail (the programs' "Database unavailable", or nginx's own
- * answer for a program that is gone).
+ * A 503 as docs/API.md "Outages" promises it: Retry-After, and a JSON body
+ * whose detail is want_detail (the programs' "Database unavailable", or
+ * nginx's own answer for a program that is gone).
  */
 static int
 is_unavailable(const struct call *c, const char *want_detail)
@@ -716,8 +716,9 @@ Test(fault, ten_thousand_creates_survive_a_restart, .timeout = TEST_TIMEOUT_S)
 			acked++;
 			continue;
 		}
-		/* API.md: the database away is 503 with Retry-After, never a
-		 * hang or a 500; and only requests the restart touched fail. */
+		/* docs/API.md "Outages": the database away is 503 with
+		 * Retry-After, never a hang or a 500; and only requests the
+		 * restart touched fail. */
 		cr_assert(is_unavailable(c, "Database unavailable"),
 		    "create %d: %s", s, what);
 		cr_assert(c->t0 < w1 + test_recovery_s() && c->t1 > w0,

@@ -1,4 +1,7 @@
-/* Integration: GET /api/health (API.md, Service routes), and the database fault. */
+/*
+ * Integration: GET /api/health (docs/API.md "Health"), and the database
+ * fault.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,8 +80,9 @@ wait_recovered(void)
 }
 
 /*
- * API.md: the database down is 503 with Retry-After, never a hang or a 500;
- * after it comes back, requests succeed without restarting anything.
+ * docs/API.md "Outages": the database down is 503 with Retry-After, never
+ * a hang or a 500; after it comes back, requests succeed without
+ * restarting anything.
  */
 Test(fault, database_down_then_back)
 {

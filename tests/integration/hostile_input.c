@@ -1,6 +1,7 @@
 /*
- * Integration: hostile request bodies and query strings (API.md, General
- * and Precise rules), through nginx, on POST /api/tasks, PUT and PATCH
+ * Integration: hostile request bodies (docs/API.md "Request bodies") and
+ * query strings (docs/API.md "Query values"), through nginx, on POST
+ * /api/tasks, PUT and PATCH
  * /api/tasks/{id} and GET /api/tasks. Every answer is the contract's JSON
  * (never a 500, never internals), a refused write leaves the rows as they
  * were, and after each hostile request the instance still serves a normal
@@ -35,7 +36,7 @@
 #define LIMIT_422 "limit must be one integer from 1 to 1000"
 #define OFFSET_422 "offset must be one integer from 0 to 2147483647"
 #define COMPLETED_422 "completed must be true or false"
-/* API.md: "A body over 64 KiB: 413". */
+/* docs/API.md "Request bodies": a body over 64 KiB is 413. */
 #define BODY_MAX (64 * 1024)
 /* nginx's client_body_timeout (nginx/http.conf). */
 #define BODY_TIMEOUT_S 10
@@ -525,7 +526,7 @@ Test(hostile_input, json_array_or_string)
 	char subject[37], id[37];
 	char *token = new_subject(subject);
 
-	/* API.md: JSON that is not an object is 422. */
+	/* docs/API.md "Request bodies": JSON that is not an object is 422. */
 	create_task(token, "original", id);
 	for (size_t i = 0; i < NELEM(bodies); i++)
 		refused_everywhere(token, id, "original", bodies[i],
@@ -543,7 +544,8 @@ Test(hostile_input, deeply_nested_100000_brackets)
 	create_task(token, "original", id);
 	/*
 	 * 100,000 "[" are over 64 KiB: nginx refuses them by size first
-	 * (API.md: a body over 64 KiB is 413), before any parser.
+	 * (docs/API.md "Request bodies": a body over 64 KiB is 413), before any
+	 * parser.
 	 */
 	deep = str_repeat("", "[", 100000, "");
 	refused_everywhere(token, id, "original", deep, 100000, 413, TOO_LARGE);
@@ -603,7 +605,10 @@ Test(hostile_input, invalid_utf8)
 	char subject[37], id[37];
 	char *token = new_subject(subject);
 
-	/* API.md: bytes that are not UTF-8 are 400 Invalid JSON body. */
+	/*
+	 * docs/API.md "Request bodies": bytes that are not UTF-8 are 400
+	 * Invalid JSON body.
+	 */
 	create_task(token, "original", id);
 	for (size_t i = 0; i < NELEM(bodies); i++)
 		refused_everywhere(token, id, "original", bodies[i].body,
@@ -631,7 +636,10 @@ Test(hostile_input, nul_escape_in_a_string)
 	char subject[37], id[37];
 	char *token = new_subject(subject);
 
-	/* API.md: a string containing U+0000 is 422, naming the field. */
+	/*
+	 * docs/API.md "Strings and characters": a string containing U+0000
+	 * is 422, naming the field.
+	 */
 	create_task(token, "original", id);
 	for (size_t i = 0; i < NELEM(cases); i++)
 		refused_everywhere(token, id, "original", cases[i].body,
@@ -659,7 +667,7 @@ Test(hostile_input, numbers_and_strings_where_a_boolean_belongs)
 	char subject[37], id[37], body[128];
 	char *token = new_subject(subject);
 
-	/* API.md: is_completed must be a JSON boolean. */
+	/* docs/API.md "Task object": is_completed must be a JSON boolean. */
 	create_task(token, "original", id);
 	for (size_t i = 0; i < NELEM(values); i++) {
 		snprintf(body, sizeof(body), "{\"title\":\"t\",\"is_completed\":%s}",
@@ -943,8 +951,9 @@ Test(hostile_input, query_repeated_keys)
 	char *token = three_tasks(subject);
 
 	/*
-	 * API.md: a repeated value is 422, whatever the values: neither the
-	 * first nor the last silently wins. Keys compare after decoding, and
+	 * docs/API.md "Query values": a repeated value is 422, whatever the
+	 * values: neither the first nor the last silently wins. Keys compare
+	 * after decoding, and
 	 * case-sensitively.
 	 */
 	query_refused(token, "?limit=1&limit=2", LIMIT_422);
@@ -972,7 +981,10 @@ Test(hostile_input, query_empty_keys)
 	listed(token, "?==&=x=y", 3, 3);
 	listed(token, "?&limit=1&", 1, 3);
 	listed(token, "?=1&&completed=true&=", 1, 1);
-	/* ...but an empty value of a known one is 422 (API.md). */
+	/*
+	 * ...but an empty value of a known one is 422
+	 * (docs/API.md "Query values").
+	 */
 	query_refused(token, "?=1&&limit=", LIMIT_422);
 	query_refused(token, "?=1&&offset=&", OFFSET_422);
 	query_refused(token, "?completed=&=1", COMPLETED_422);
@@ -1069,7 +1081,10 @@ Test(hostile_input, emoji_stored_byte_for_byte)
 	    "escaped");
 	same_bytes(r->json, "description", "\xF0\x9F\x91\x8D", 4, "escaped");
 	http_free(r);
-	/* 255 four-byte characters are a title of 255 characters (API.md). */
+	/*
+	 * 255 four-byte characters are a title of 255 characters
+	 * (docs/API.md "Strings and characters").
+	 */
 	title = str_repeat("", "\xF0\x9F\x98\x80", 255, "");
 	round_trip(token, title, "255 emoji");
 	free(title);

@@ -1,8 +1,9 @@
 /*
  * Integration: hostile bearer tokens (RFC 8725, OWASP's JWT cheat sheet)
  * through nginx, each against both protected GET routes, GET /api/tasks and
- * GET /api/auth/me. Every case gets API.md's status, its exact detail and
- * WWW-Authenticate: Bearer, and the instance must still serve afterwards.
+ * GET /api/auth/me. Every case gets the status and exact detail of
+ * docs/API.md "Authentication failures" and WWW-Authenticate: Bearer, and
+ * the instance must still serve afterwards.
  * Tokens that libjwt will not make (a wrong header, a payload that is not an
  * object, a key confusion) are made by hand and signed with HMAC-SHA256
  * over exactly their bytes, so the only thing wrong is what the case says.
@@ -240,7 +241,10 @@ Test(hostile_tokens, bearer_in_lower_case_is_accepted)
 
 Test(hostile_tokens, empty_token)
 {
-	/* API.md: an empty token after "Bearer " is Not authenticated. */
+	/*
+	 * docs/API.md "Authentication failures": an empty token after
+	 * "Bearer " is Not authenticated.
+	 */
 	token_case("\"Bearer \"", "Bearer ", 401, ABSENT);
 	token_case("\"Bearer\" alone", "Bearer", 401, ABSENT);
 	token_case("\"bearer\" and white space", "bearer \t  ", 401, ABSENT);
@@ -571,7 +575,10 @@ Test(hostile_tokens, exp_inside_the_leeway_is_accepted)
 	long now = now_s();
 
 	test_uuid(s);
-	/* API.md: 30 s of leeway; 10 s past exp is still served. */
+	/*
+	 * docs/API.md "Tokens issued here": 30 s of leeway; 10 s past exp is
+	 * still served.
+	 */
 	claims_case("exp 10 s ago", 200, s, "{\"sub\":\"%s\",\"iat\":%ld,"
 	    "\"exp\":%ld}", s, now - 3600, now - 10);
 }
@@ -616,7 +623,7 @@ Test(hostile_tokens, sub_of_300_characters)
 	long now = now_s();
 
 	/*
-	 * API.md (Precise rules): a subject over 255 characters is an invalid
+	 * docs/API.md "Subjects": a subject over 255 characters is an invalid
 	 * token, not a missing one.
 	 */
 	memset(sub, 'u', 300);
@@ -642,7 +649,7 @@ Test(hostile_tokens, sub_a_number)
 {
 	long now = now_s();
 
-	/* API.md (Precise rules): a subject that is not a string is invalid. */
+	/* docs/API.md "Subjects": a subject that is not a string is invalid. */
 	claims_case("sub 12345", 401, INVALID, "{\"sub\":12345,\"exp\":%ld}",
 	    now + 3600);
 	claims_case("sub 1.5", 401, INVALID, "{\"sub\":1.5,\"exp\":%ld}",

@@ -1,6 +1,6 @@
 /*
- * Integration: methods, OPTIONS and 405 (API.md, Precise rules), CORS
- * (API.md, Browsers on another origin), the responses nginx makes itself,
+ * Integration: methods, OPTIONS and 405 (docs/API.md "Methods"), CORS
+ * (docs/API.md "CORS"), the responses nginx makes itself,
  * and authentication before everything else on every protected route.
  */
 #include <stdio.h>

@@ -1,10 +1,12 @@
 /*
- * Integration: an external issuer's tokens through nginx (API.md:
- * JWT_JWKS_URL), the way a Better Auth front end sends them. The test
+ * Integration: an external issuer's tokens through nginx
+ * (docs/API.md "External issuers": JWT_JWKS_URL), the way a Better Auth
+ * front end sends them. The test
  * instance has both JWT_SECRET and the issuer's JWKS (served by
  * build/tests/jwks-server): a token of each algorithm makes its user on
  * first need and drives every task route; every attack of the issue is a
- * 401 with API.md's detail; our own HS256 tokens keep working beside.
+ * 401 with the detail of docs/API.md "Authentication failures"; our own
+ * HS256 tokens keep working beside.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,7 +89,10 @@ Test(jwks_http, each_algorithm_makes_its_user_and_drives_the_task_routes)
 		key_random_id(sub);
 		test_email(email, sizeof(email));
 		t = issuer_token(k, issuer_alg(stable[i]), kid, sub, email);
-		/* API.md: the first request makes the user, with the email. */
+		/*
+		 * docs/API.md "Users on first need": the first request makes
+		 * the user, with the email.
+		 */
 		expect_me(t, sub, email, stable[i]);
 		drive_tasks(t, sub, stable[i]);
 		free(t);
@@ -118,7 +123,10 @@ Test(jwks_http, an_email_taken_by_a_local_account_is_not_merged)
 	mine = register_user(email, "correct horse battery", local_id);
 	key_random_id(sub);
 	t = issuer_token(k, "EdDSA", kid, sub, email);
-	/* API.md: another subject; its row gets no email. */
+	/*
+	 * docs/API.md "Users on first need": another subject; its row gets no
+	 * email.
+	 */
 	expect_me(t, sub, NULL, "taken email");
 	expect_me(mine, local_id, email, "the local account");
 	free(t);

@@ -1,6 +1,7 @@
 /*
- * Integration: a deployment behind an external issuer alone (API.md: a
- * JWKS without JWT_SECRET), the second instance tests/run starts on the
+ * Integration: a deployment behind an external issuer alone
+ * (docs/API.md "Accounts kept elsewhere": a JWKS without JWT_SECRET), the
+ * second instance tests/run starts on the
  * same database. The issuer's tokens work on every route; register and
  * login answer 404 with a JSON detail (the accounts are the issuer's);
  * no HS256 token is taken, whatever its key.

@@ -1,6 +1,7 @@
 /*
- * Integration: the task routes (API.md, Task routes and Precise rules), over
- * real HTTP. Every test makes its own subjects, so tests run in parallel.
+ * Integration: the task routes (docs/API.md "Task routes", with
+ * docs/API.md "Precise rules"), over real HTTP. Every test makes its own
+ * subjects, so tests run in parallel.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -40,7 +41,10 @@ at(const char *id, const char *suffix)
 	return p;
 }
 
-/* o is a task object of API.md, exactly its seven fields, owned by subject. */
+/*
+ * o is a task object of docs/API.md "Task object", exactly its seven
+ * fields, owned by subject.
+ */
 static void
 check_task_obj(struct json_object *o, const char *subject, const char *body)
 {

@@ -111,8 +111,9 @@ static struct http_res *http_once(const char *method, const char *path,
     const char *const *headers, const char *body, size_t body_len);
 
 /*
- * API.md: a 429 says when to come back (Retry-After). The suite does as a
- * well-behaved client would, unless a test turns it off to see the 429.
+ * docs/API.md "Rate limit": a 429 says when to come back (Retry-After).
+ * The suite does as a well-behaved client would, unless a test turns it
+ * off to see the 429.
  */
 struct http_res *
 http_req(const char *method, const char *path, const char *const *headers,

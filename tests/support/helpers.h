@@ -58,7 +58,7 @@ const char *detail(const struct http_res *r);
 const char *obj_str(struct json_object *o, const char *key);
 /* A lower-case 8-4-4-4-12 UUID. */
 int is_uuid(const char *s);
-/* API.md's timestamps: RFC 3339 in UTC, microseconds, a Z. */
+/* docs/API.md "General": timestamps are RFC 3339 in UTC, microseconds, a Z. */
 int is_timestamp(const char *s);
 
 /* The secret the programs use (from the environment tests/run sets). */

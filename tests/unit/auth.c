@@ -1,6 +1,7 @@
 /*
- * Unit: token verification with every failure case of API.md's
- * Authentication table, token issuing, and password hashing. Tokens are
+ * Unit: token verification with every failure case of the table in
+ * docs/API.md "Authentication failures", token issuing, and password
+ * hashing. Tokens are
  * signed with libjwt, as a real issuer would.
  */
 #include <stdio.h>
@@ -121,7 +122,7 @@ Test(token, exp_is_required_and_has_a_leeway)
 	cr_assert_eq(verify_payload("{\"sub\":\"u\",\"exp\":\"1800000100\"}"), TOKEN_INVALID);
 	cr_assert_eq(verify_payload("{\"sub\":\"u\",\"exp\":null}"), TOKEN_INVALID);
 	cr_assert_eq(verify_payload("{\"sub\":\"u\",\"exp\":true}"), TOKEN_INVALID);
-	/* API.md: 30 s leeway. */
+	/* docs/API.md "Tokens issued here": 30 s leeway. */
 	cr_assert_eq(verify_payload("{\"sub\":\"u\",\"exp\":1799999970}"), TOKEN_OK);
 	cr_assert_eq(verify_payload("{\"sub\":\"u\",\"exp\":1799999969}"), TOKEN_EXPIRED);
 	cr_assert_eq(verify_payload("{\"sub\":\"u\",\"exp\":1000}"), TOKEN_EXPIRED);

@@ -282,7 +282,10 @@ Test(body, deep_nesting_is_refused_not_crashed)
 	cr_assert_eq(json_syntax_check(deep, n, JSON_DEPTH_MAX, NULL, 0),
 	    JSON_TOO_DEEP);
 	st = parse_body("application/json", deep, &o, &d);
-	/* API.md: JSON that does not parse is 400 "Invalid JSON body". */
+	/*
+	 * docs/API.md "Request bodies": JSON that does not parse is 400
+	 * "Invalid JSON body".
+	 */
 	cr_assert_eq(st, 400);
 	cr_assert_str_eq(d, "Invalid JSON body");
 	/* Well-formed but deeper than the limit: the same answer. */

@@ -1,5 +1,6 @@
 /*
- * Unit: an external issuer's tokens (API.md: JWT_JWKS_URL, JWT_JWKS_FILE).
+ * Unit: an external issuer's tokens (docs/API.md "External issuers":
+ * JWT_JWKS_URL, JWT_JWKS_FILE).
  * Ed25519, P-256/384/521 and RSA keys are made here with OpenSSL; tokens are
  * signed with them as Better Auth signs its own (EdDSA by default), and by
  * libjwt where it can (RS*, ES*), a second implementation of the formats.
@@ -614,7 +615,7 @@ Test(jwks, expiry_issuer_and_audience)
 
 	ikey_make(&ed, "Ed25519", "EdDSA");
 	use_file(all, 1);
-	/* API.md: 30 s leeway, as for our own tokens. */
+	/* docs/API.md "External issuers": 30 s leeway, as for our tokens. */
 	p = ba_payload("u", NOW - 30, BASE_URL);
 	cr_assert_eq(verify_free(ba_token(&ed, p)), TOKEN_OK);
 	free(p);
