@@ -17,6 +17,10 @@
 #include "http/cors.h"
 #include "http/response.h"
 #include "http/status.h"
+#include "text/text.h"
+
+/* An HTTP status is three digits. */
+#define HTTP_ERROR_STATUS_MAX 999
 
 /* What the client gets for a status Apache made. */
 struct error_answer {
@@ -89,7 +93,15 @@ main(void)
 static int
 answer_status(const char *redirect_status)
 {
-	int from = redirect_status != NULL ? atoi(redirect_status) : 404;
+	long from = 404;
+
+	/*
+	 * Apache writes the status as bare digits, and a client cannot set a
+	 * REDIRECT_ variable: anything else is no status Apache made (503).
+	 */
+	if (redirect_status != NULL && text_parse_long(redirect_status, 0,
+	    HTTP_ERROR_STATUS_MAX, &from) != TEXT_NUMBER_OK)
+		from = 0;
 
 	for (const struct error_answer *a = answers; a->from != 0; a++)
 		if (a->from == from)
