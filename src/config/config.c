@@ -5,6 +5,7 @@
  * setting. Where the values come from (the environment, an env file) is
  * load.c's.
  */
+#include <assert.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,7 +181,7 @@ config_set(struct config *cfg, const char *key, const char *value, char *err,
 	return set_text(cfg, s, value, err, errlen);
 }
 
-/* A linear search: sixteen names, read once per key at start-up. */
+/* A linear search: a few dozen names at most, once per key at start-up. */
 static const struct setting *
 setting_find(const char *key)
 {
@@ -248,8 +249,8 @@ set_text(struct config *cfg, const struct setting *s, const char *value,
 /*
  * Decimal digits within the setting's bounds. strtol, which read these
  * before, also took leading white space and a plus sign, and an env file
- * or a unit file may hold " 600" or "+600": both are still taken. A minus
- * sign was refused by every lower bound, and still is.
+ * or a systemd unit may hold " 600" or "+600": both are still taken. A
+ * minus sign was refused by every lower bound, and still is.
  */
 static int
 set_integer(struct config *cfg, const struct setting *s, const char *value,
@@ -282,6 +283,8 @@ set_switch(struct config *cfg, const struct setting *s, const char *value,
 static int
 refuse(const struct setting *s, char *err, size_t errlen)
 {
+	/* settings.def gives every INTEGER and SWITCH its rule. */
+	assert(s->rule != NULL);
 	snprintf(err, errlen, "%s must be %s", s->name, s->rule);
 	return -1;
 }
