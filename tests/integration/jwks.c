@@ -4,7 +4,9 @@
  * front end sends them. The test
  * instance has both JWT_SECRET and the issuer's JWKS (served by
  * build/tests/jwks-server): a token of each algorithm makes its user on
- * first need and drives every task route; every attack of the issue is a
+ * first need and drives every task route; every attack on the key set
+ * checks (a kid of no key, a key of another algorithm, alg none, a forged
+ * signature, HS256 keyed with a public key...) is a
  * 401 with the detail of docs/API.md "Authentication failures"; our own
  * HS256 tokens keep working beside.
  */
@@ -165,7 +167,7 @@ refused(const char *token, const char *want, const char *what)
 	free(probe);
 }
 
-Test(jwks_http, the_attacks_of_the_issue_are_401)
+Test(jwks_http, attacks_on_the_key_set_checks_are_401)
 {
 	char ed_kid[33], rsa_kid[33], ec_kid[33], header[128], *p, *t;
 	EVP_PKEY *ed = issuer_key("ed25519", ed_kid);

@@ -4,7 +4,7 @@
  * Ed25519, P-256/384/521 and RSA keys are made here with OpenSSL; tokens are
  * signed with them as Better Auth signs its own (EdDSA by default), and by
  * libjwt where it can (RS*, ES*), a second implementation of the formats.
- * Every attack of the issue is refused. The key set comes from a file, or
+ * Every known attack on the key set checks is refused. The key set comes from a file, or
  * from a URL served by a real HTTP server in a child process, with a fixed
  * clock, so the cache and refresh rules are checked to the second.
  */
@@ -367,7 +367,7 @@ Test(jwks, an_external_token_is_held_to_the_jwks_issuer_not_ours)
 	ikey_free(&ed);
 }
 
-/* ---- the attacks of the issue ---- */
+/* ---- attacks on the key set checks ---- */
 
 Test(jwks, alg_swapped_is_refused)
 {
