@@ -11,7 +11,7 @@
 #include "config/config.h"
 #include "fuzz.h"
 
-/* config.c's buffers: a key under 128 bytes, a value under 4096. */
+/* load.c's buffers: a key under 128 bytes, a value under 4096. */
 #define KEY_BYTES 128
 #define VALUE_BYTES 4096
 

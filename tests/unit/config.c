@@ -67,14 +67,15 @@ Test(env_file, malformed_lines_are_reported_by_number)
 static void
 clear_env(void)
 {
-	const char *keys[] = { "JWT_SECRET", "JWT_SECRET_PREVIOUS", "JWT_EXPIRES_IN",
-	    "JWT_ISSUER", "JWT_AUDIENCE", "CORS_ALLOWED_ORIGINS", "DATABASE_URL",
-	    "DATABASE_PREPARE", "TASKAPI_ENV_FILE", "JWT_JWKS_URL", "JWT_JWKS_FILE",
-	    "JWT_JWKS_ISSUER", "JWT_JWKS_AUDIENCE", "JWT_JWKS_ALGORITHMS",
-	    "JWT_JWKS_CACHE_FILE", "JWT_JWKS_CACHE_SECONDS", "JWT_JWKS_RETRY_SECONDS",
-	    NULL };
+	/* Every setting the programs read, from the one table of them. */
+	static const char *const keys[] = {
+#define SETTING(NAME, KIND, field, dflt, min, max, rule, meaning) #NAME,
+#include "config/settings.def"
+#undef SETTING
+		"TASKAPI_ENV_FILE",
+	};
 
-	for (int i = 0; keys[i] != NULL; i++)
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		unsetenv(keys[i]);
 }
 
