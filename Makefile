@@ -94,7 +94,10 @@ $(BUILD)/tests/%.o: tests/%.c | deps-quiet
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests $(DEPFLAGS) $(ALL_CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
+# Made anew each time: ar only adds, and the object of a source file that
+# was moved or split would stay in the archive and clash with its successor.
 $(LIB): $(LIB_OBJ)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(BUILD)/cgi-bin/%: $(BUILD)/cgi-bin/%.o $(LIB)

@@ -2,28 +2,23 @@
  * pipeline.c: one request, in docs/API.md "Order of checks": CORS and
  * OPTIONS, the method (405), the token (401), then the
  * route's handler, which parses the body (413, 415, 400, 422) and touches
- * the row (404, 403). Also the helpers handlers answer with: the body, a
- * statement's rows, 503 and 500.
+ * the row (404, 403). What handlers answer with is app/ctx.c's.
  */
 #include <assert.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
 #include "app/app.h"
 #include "http/body.h"
 #include "http/cors.h"
 #include "http/status.h"
 
-static handler_fn find_handler(const struct app_handler *handlers,
+static ctx_handler_fn find_handler(const struct app_handler *handlers,
     const char *method);
-static void unavailable(struct response *res, long retry_after,
-    const char *detail);
 static bool authenticate(struct ctx *c);
 static void run_handler(struct ctx *c, const struct route_method *m,
-    handler_fn handler);
+    ctx_handler_fn handler);
 
 void
 app_handle(const struct route *route, const struct app_handler *handlers,
@@ -31,7 +26,7 @@ app_handle(const struct route *route, const struct app_handler *handlers,
     struct response *res, time_t now)
 {
 	const struct route_method *m;
-	handler_fn handler;
+	ctx_handler_fn handler;
 	struct ctx c = {
 		.cfg = cfg, .db = db, .req = req, .res = res, .now = now
 	};
@@ -75,7 +70,8 @@ authenticate(struct ctx *c)
 	}
 	if (st == TOKEN_UNAVAILABLE)
 		/* Our outage, not the client's fault: come back. */
-		unavailable(c->res, c->claims.retry_after, token_status_detail(st));
+		response_unavailable(c->res, c->claims.retry_after,
+		    token_status_detail(st));
 	else
 		/* RFC 6750 3: every 401 names the scheme. */
 		response_unauthorized(c->res, token_status_detail(st));
@@ -88,7 +84,8 @@ authenticate(struct ctx *c)
  * subject too, for this request only.
  */
 static void
-run_handler(struct ctx *c, const struct route_method *m, handler_fn handler)
+run_handler(struct ctx *c, const struct route_method *m,
+    ctx_handler_fn handler)
 {
 	/* Each request clears it on the way out: none inherits another's. */
 	assert(c->db->subject == NULL);
@@ -99,68 +96,11 @@ run_handler(struct ctx *c, const struct route_method *m, handler_fn handler)
 	c->db->subject = NULL;
 }
 
-static handler_fn
+static ctx_handler_fn
 find_handler(const struct app_handler *handlers, const char *method)
 {
 	for (const struct app_handler *h = handlers; h->method != NULL; h++)
 		if (strcmp(h->method, method) == 0)
 			return h->handler;
 	return NULL;
-}
-
-struct json_object *
-ctx_body(struct ctx *c)
-{
-	struct json_object *obj;
-	const char *detail;
-	int status;
-
-	status = body_parse_object(c->req, &obj, &detail);
-	if (status != 0) {
-		response_error(c->res, status, detail);
-		return NULL;
-	}
-	return obj;
-}
-
-PGresult *
-ctx_rows(struct ctx *c, enum db_stmt stmt, int nparams,
-    const char *const *params, const char *what)
-{
-	PGresult *res = db_exec(c->db, stmt, nparams, params);
-
-	if (res == NULL) {
-		ctx_unavailable(c);
-		return NULL;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ctx_internal(c, what, PQresultErrorMessage(res));
-		PQclear(res);
-		return NULL;
-	}
-	return res;
-}
-
-/*
- * docs/API.md "Outages": an outage of what we depend on is 503 with a
- * Retry-After.
- */
-static void
-unavailable(struct response *res, long retry_after, const char *detail)
-{
-	response_header(res, "Retry-After", "%ld", retry_after);
-	response_error(res, 503, detail);
-}
-
-void
-ctx_unavailable(struct ctx *c)
-{
-	unavailable(c->res, STATUS_RETRY_AFTER_SECONDS, "Database unavailable");
-}
-
-void
-ctx_internal(struct ctx *c, const char *what, const char *why)
-{
-	fprintf(stderr, "taskapi: %s failed: %s\n", what, why != NULL ? why : "");
-	response_error(c->res, 500, status_detail(500));
 }

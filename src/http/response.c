@@ -226,6 +226,14 @@ response_unauthorized(struct response *res, const char *detail)
 }
 
 void
+response_unavailable(struct response *res, long retry_after,
+    const char *detail)
+{
+	response_header(res, "Retry-After", "%ld", retry_after);
+	response_error(res, 503, detail);
+}
+
+void
 response_empty(struct response *res, int status)
 {
 	response_free(res);

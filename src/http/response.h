@@ -53,6 +53,12 @@ void response_error(struct response *res, int status, const char *detail);
  * docs/API.md "Authentication" promises it.
  */
 void response_unauthorized(struct response *res, const char *detail);
+/*
+ * 503 with detail and Retry-After: retry_after seconds. docs/API.md "Outages":
+ * an outage of what we depend on, never the client's fault.
+ */
+void response_unavailable(struct response *res, long retry_after,
+    const char *detail);
 /* A response with no body (204). */
 void response_empty(struct response *res, int status);
 

@@ -34,6 +34,7 @@ $(FUZZ_BUILD)/src/%.o: src/%.c | deps-quiet
 	$(FUZZ_CC) $(CPPFLAGS) $(DEPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(FUZZ_BUILD)/fuzz_%.o: tests/fuzz/fuzz_%.c

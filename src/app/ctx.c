@@ -1,0 +1,58 @@
+/*
+ * ctx.c: what a route's handler answers with: its body as JSON, a
+ * statement's rows, the database's 503 and the 500 that hides internals.
+ */
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "app/ctx.h"
+#include "http/body.h"
+#include "http/status.h"
+
+struct json_object *
+ctx_body(struct ctx *c)
+{
+	struct json_object *obj;
+	const char *detail;
+	int status;
+
+	status = body_parse_object(c->req, &obj, &detail);
+	if (status != 0) {
+		response_error(c->res, status, detail);
+		return NULL;
+	}
+	return obj;
+}
+
+PGresult *
+ctx_rows(struct ctx *c, enum db_stmt stmt, int nparams,
+    const char *const *params, const char *what)
+{
+	PGresult *res = db_exec(c->db, stmt, nparams, params);
+
+	if (res == NULL) {
+		ctx_unavailable(c);
+		return NULL;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ctx_internal(c, what, PQresultErrorMessage(res));
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+void
+ctx_unavailable(struct ctx *c)
+{
+	response_unavailable(c->res, STATUS_RETRY_AFTER_SECONDS,
+	    "Database unavailable");
+}
+
+void
+ctx_internal(struct ctx *c, const char *what, const char *why)
+{
+	fprintf(stderr, "taskapi: %s failed: %s\n", what, why != NULL ? why : "");
+	response_error(c->res, 500, status_detail(500));
+}

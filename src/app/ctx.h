@@ -1,0 +1,45 @@
+/*
+ * ctx.h: what a route's handler gets (the settings, the database, the
+ * request, the response being built, the token's claims) and the helpers
+ * it answers with.
+ */
+#ifndef TASKAPI_CTX_H
+#define TASKAPI_CTX_H
+
+#include <time.h>
+
+#include "auth/token.h"
+#include "config/config.h"
+#include "db/db.h"
+#include "http/request.h"
+#include "http/response.h"
+
+struct json_object;
+
+struct ctx {
+	const struct config *cfg;
+	struct db *db;
+	const struct request *req;
+	struct response *res;
+	struct token_claims claims;	/* filled for ROUTE_AUTH_REQUIRED methods */
+	time_t now;
+};
+
+/* A route's handler of one method: answers into c->res. */
+typedef void (*ctx_handler_fn)(struct ctx *c);
+
+/* Parses the body as a JSON object; on failure answers and returns NULL. */
+struct json_object *ctx_body(struct ctx *c);
+/*
+ * Runs a statement that returns rows. Returns its result (the caller
+ * PQclear()s it), or NULL after answering: 503 when the database cannot be
+ * reached, 500 when the statement failed (what names it in the log).
+ */
+PGresult *ctx_rows(struct ctx *c, enum db_stmt stmt, int nparams,
+    const char *const *params, const char *what);
+/* Answers 503 with Retry-After: the database could not be reached. */
+void ctx_unavailable(struct ctx *c);
+/* Answers 500 without internals, and logs what happened. */
+void ctx_internal(struct ctx *c, const char *what, const char *why);
+
+#endif
