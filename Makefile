@@ -5,7 +5,9 @@
 #               suite plain, the page in a browser, behind the real Better
 #               Auth, through Apache as plain CGI, under valgrind
 #               and under ASan+UBSan
-#   make unit   the unit suites alone: no servers, a few seconds (make check)
+#   make unit   the unit suites alone: no servers, a few seconds
+#   make lint   the checks of the tree: contract citations, OpenAPI, includes,
+#               names, sizes (make check: lint and unit)
 #   make test-better-auth  the API behind the real Better Auth (npm)
 #   make fuzz   run every fuzz target for FUZZ_SECONDS (60) each
 #   make bench  the API beside this machine's floors (bench/run)
@@ -62,7 +64,7 @@ TEST_SRC := $(wildcard tests/integration/*.c) $(SUPPORT_SRC)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 TEST_BIN := $(BUILD)/tests/taskapi-tests
 
-.PHONY: all deps run stop test check unit clean migrate bench test-better-auth
+.PHONY: all deps run stop test check unit lint clean migrate bench test-better-auth
 .DELETE_ON_ERROR:
 # Keep object files: they are inputs of both the programs and the tests.
 .SECONDARY:
@@ -125,8 +127,14 @@ endif
 unit: $(UNIT_BIN)
 	@$(UNIT_ENV) $(UNIT_BIN)
 
+# The checks of the tree itself (tests/lint/run): the contract's
+# citations, the OpenAPI file, the include graph, names, sizes, the route
+# and settings tables against what repeats them.
+lint: deps
+	@tests/lint/run
+
 # What needs no running instance.
-check: unit
+check: lint unit
 
 # Packages are checked once per make invocation, before the first compile.
 .PHONY: deps-quiet
@@ -153,6 +161,7 @@ migrate:
 # (make install, the .htaccess; then the virtual host). The last line is
 # Criterion's summary.
 test: deps
+	@tests/lint/run
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory all $(TEST_BIN) unit
 	@tests/run $(BUILD)

@@ -41,7 +41,7 @@ query_number(struct ctx *c, const char *key, long dflt, long min, long max,
     long *out)
 {
 	char value[32], detail[96];
-	int n = query_get(c->req->query, key, value, sizeof(value));
+	int n = request_query_get(c->req->query, key, value, sizeof(value));
 
 	if (n == 0) {
 		*out = dflt;
@@ -65,7 +65,7 @@ list_tasks(struct ctx *c)
 	PGresult *res;
 	int n, rows;
 
-	n = query_get(c->req->query, "completed", completed, sizeof(completed));
+	n = request_query_get(c->req->query, "completed", completed, sizeof(completed));
 	if (n < 0 || n > 1 || (n == 1 && strcmp(completed, "true") != 0 &&
 	    strcmp(completed, "false") != 0)) {
 		response_error(c->res, 422, "completed must be true or false");

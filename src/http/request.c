@@ -176,7 +176,8 @@ decode_part(const char *s, size_t len, char *out, size_t outlen)
 }
 
 int
-query_get(const char *query, const char *key, char *out, size_t outlen)
+request_query_get(const char *query, const char *key, char *out,
+    size_t outlen)
 {
 	char name[64];
 	const char *p = query, *amp, *eq;

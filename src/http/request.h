@@ -48,14 +48,15 @@ int request_parse(struct request *r, request_param_fn param, request_read_fn rd,
 void request_free(struct request *r);
 
 /*
- * Query strings. query_get finds key (compared after percent-decoding) and
- * copies its decoded value into out. Returns how many times the key occurs
+ * Query strings. request_query_get finds key (compared after
+ * percent-decoding) and copies its decoded value into out. Returns how many times the key occurs
  * (0, 1, more), or -1 when the value of its first occurrence is malformed
  * (bad %-escape, a decoded NUL, or a value that does not fit out). A name
  * that does not decode, or decodes to another one, is not key: it is
  * skipped, like any unknown parameter (docs/API.md "Query values": those
  * are ignored).
  */
-int query_get(const char *query, const char *key, char *out, size_t outlen);
+int request_query_get(const char *query, const char *key, char *out,
+    size_t outlen);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * fuzz_query: the query-string reader (query_get), checked against a
+ * fuzz_query: the query-string reader (request_query_get), checked against a
  * second, deliberately plain implementation of request.h's contract, for
  * the keys and buffer sizes the programs use and for a fuzzed key.
  *
@@ -9,7 +9,7 @@
 #include "fuzz.h"
 #include "http/request.h"
 
-/* query_get decodes keys into a buffer of this size (request.c). */
+/* request_query_get decodes keys into a buffer of this size (request.c). */
 #define KEY_BYTES 64
 
 static void check_key(const char *query, const char *key, size_t outlen);
@@ -51,7 +51,7 @@ check_key(const char *query, const char *key, size_t outlen)
 
 	FUZZ_CHECK(out != NULL && want != NULL);
 	memset(out, 'X', outlen);
-	n = query_get(query, key, out, outlen);
+	n = request_query_get(query, key, out, outlen);
 	m = model_get(query, key, want, outlen);
 	FUZZ_CHECK(n == m);
 	if (n >= 1) {
@@ -66,7 +66,7 @@ check_key(const char *query, const char *key, size_t outlen)
 /*
  * request.h: the count of pairs whose decoded key is key, -1 when the first
  * one's value is malformed or does not fit. A key that cannot be decoded,
- * or is longer than query_get's key buffer, is some other key.
+ * or is longer than request_query_get's key buffer, is some other key.
  */
 static int
 model_get(const char *query, const char *key, char *out, size_t outlen)

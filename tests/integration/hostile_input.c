@@ -1008,7 +1008,7 @@ Test(hostile_input, query_percent_encoded_keys)
 	query_refused(token, "?%6Cimit=1%00", LIMIT_422);
 	/*
 	 * A key that does not decode (a bad escape, a NUL) or decodes to
-	 * another name is an unknown parameter, ignored: request.c query_get.
+	 * another name is an unknown parameter, ignored: request.c request_query_get.
 	 */
 	listed(token, "?%zzlimit=1", 3, 3);
 	listed(token, "?lim%00it=1", 3, 3);

@@ -128,22 +128,22 @@ Test(query, finds_decodes_and_counts)
 {
 	char v[32];
 
-	cr_assert_eq(query_get("", "limit", v, sizeof(v)), 0);
-	cr_assert_eq(query_get("limit=5", "limit", v, sizeof(v)), 1);
+	cr_assert_eq(request_query_get("", "limit", v, sizeof(v)), 0);
+	cr_assert_eq(request_query_get("limit=5", "limit", v, sizeof(v)), 1);
 	cr_assert_str_eq(v, "5");
-	cr_assert_eq(query_get("a=1&limit=7&b", "limit", v, sizeof(v)), 1);
+	cr_assert_eq(request_query_get("a=1&limit=7&b", "limit", v, sizeof(v)), 1);
 	cr_assert_str_eq(v, "7");
-	cr_assert_eq(query_get("limit=1&limit=2", "limit", v, sizeof(v)), 2);
-	cr_assert_eq(query_get("limit=", "limit", v, sizeof(v)), 1);
+	cr_assert_eq(request_query_get("limit=1&limit=2", "limit", v, sizeof(v)), 2);
+	cr_assert_eq(request_query_get("limit=", "limit", v, sizeof(v)), 1);
 	cr_assert_str_eq(v, "");
-	cr_assert_eq(query_get("limit", "limit", v, sizeof(v)), 1);
+	cr_assert_eq(request_query_get("limit", "limit", v, sizeof(v)), 1);
 	cr_assert_str_eq(v, "");
-	cr_assert_eq(query_get("%6Cimit=%33", "limit", v, sizeof(v)), 1);
+	cr_assert_eq(request_query_get("%6Cimit=%33", "limit", v, sizeof(v)), 1);
 	cr_assert_str_eq(v, "3");
-	cr_assert_eq(query_get("limits=3&xlimit=4", "limit", v, sizeof(v)), 0);
-	cr_assert_eq(query_get("&&limit=9&&", "limit", v, sizeof(v)), 1);
+	cr_assert_eq(request_query_get("limits=3&xlimit=4", "limit", v, sizeof(v)), 0);
+	cr_assert_eq(request_query_get("&&limit=9&&", "limit", v, sizeof(v)), 1);
 	cr_assert_str_eq(v, "9");
-	cr_assert_eq(query_get("q=a+b", "q", v, sizeof(v)), 1);
+	cr_assert_eq(request_query_get("q=a+b", "q", v, sizeof(v)), 1);
 	cr_assert_str_eq(v, "a b");
 }
 
@@ -151,11 +151,11 @@ Test(query, malformed_values_are_errors)
 {
 	char v[8];
 
-	cr_assert_eq(query_get("limit=%", "limit", v, sizeof(v)), -1);
-	cr_assert_eq(query_get("limit=%4", "limit", v, sizeof(v)), -1);
-	cr_assert_eq(query_get("limit=%zz", "limit", v, sizeof(v)), -1);
-	cr_assert_eq(query_get("limit=%00", "limit", v, sizeof(v)), -1);
-	cr_assert_eq(query_get("limit=123456789", "limit", v, sizeof(v)), -1);
+	cr_assert_eq(request_query_get("limit=%", "limit", v, sizeof(v)), -1);
+	cr_assert_eq(request_query_get("limit=%4", "limit", v, sizeof(v)), -1);
+	cr_assert_eq(request_query_get("limit=%zz", "limit", v, sizeof(v)), -1);
+	cr_assert_eq(request_query_get("limit=%00", "limit", v, sizeof(v)), -1);
+	cr_assert_eq(request_query_get("limit=123456789", "limit", v, sizeof(v)), -1);
 }
 
 Test(body, content_type)
