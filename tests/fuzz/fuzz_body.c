@@ -1,9 +1,9 @@
 /*
  * fuzz_body: the JSON body validators on a fuzzed body: strict UTF-8
- * (utf8_check, against a table-driven model), the strict JSON scanner
+ * (text_utf8_check, against a table-driven model), the strict JSON scanner
  * (json_syntax_check), the whole body rule as a route runs it
  * (body_parse_object: our scanner and json-c must agree), then what the
- * routes read from the object: task fields (task_input_read, body_string)
+ * routes read from the object: task fields (task_input_read, json_member_text)
  * and emails (user_email_normalize). The object json-c built is compared,
  * member by member, with a second reading of the body's text.
  *

@@ -316,7 +316,7 @@ Test(body, nul_in_a_member_name_is_422)
 		    "%s", named[i]);
 		cr_assert_str_eq(d, "Field names must not contain U+0000");
 	}
-	/* In a value it is the field's own rule (body_string), not the scanner's. */
+	/* In a value it is the field's own rule (json_member_text), not the scanner's. */
 	cr_assert_eq(json_syntax_check(value, strlen(value), JSON_DEPTH_MAX,
 	    NULL, 0), JSON_OK);
 }
