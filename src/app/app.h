@@ -29,8 +29,9 @@ struct app_handler {
 int app_main(const char *route_name, const struct app_handler *handlers);
 
 /*
- * One request, from a parsed request to a finished response (tests use
- * it). handlers has a handler for each of route's methods.
+ * One request, from a parsed request to a finished response: the loop
+ * calls it for each request, under FastCGI and plain CGI alike. handlers
+ * has a handler for each of route's methods.
  */
 void app_handle(const struct route *route, const struct app_handler *handlers,
     const struct config *cfg, struct db *db, const struct request *req,

@@ -21,10 +21,11 @@
  * Returns a copy to free, or NULL when there is nothing to rewrite (the
  * usual case, no copy) or no memory (*failed set).
  */
+static char *mend_pairs(const char *s, size_t *len, int *failed);
 static int pair_at(const char *s, size_t room, unsigned *cp);
 
-char *
-json_mend_pairs(const char *s, size_t *len, int *failed)
+static char *
+mend_pairs(const char *s, size_t *len, int *failed)
 {
 	char *out = NULL, *o = NULL;
 	int in_string = 0;
@@ -114,7 +115,7 @@ json_build(const char *s, size_t len, int depth_max)
 	char *mended;
 	int failed;
 
-	mended = json_mend_pairs(s, &len, &failed);
+	mended = mend_pairs(s, &len, &failed);
 	if (failed || (tok = json_tokener_new_ex(depth_max + 1)) == NULL) {
 		free(mended);
 		return NULL;

@@ -35,13 +35,6 @@ int json_syntax_check(const char *s, size_t len, int depth_max, char *field,
     size_t fieldlen);
 
 /*
- * For valid JSON s[0..*len): a copy in which the escaped surrogate pairs
- * json-c 0.16 would decode as U+FFFD are written as UTF-8 (*len updated), or
- * NULL when there are none (or no memory: *failed). Free the copy.
- */
-char *json_mend_pairs(const char *s, size_t *len, int *failed);
-
-/*
  * json-c's value for JSON text that json_syntax_check has passed with
  * depth_max, the surrogate pairs json-c misreads mended first: how every
  * JSON we read (bodies, token segments, key sets) is built. NULL if json-c
