@@ -300,7 +300,7 @@ static int
 replace_file(const char *path, const char *text, size_t len, struct stat *st)
 {
 	char *tmp = NULL;
-	int fd = -1, saved;
+	int fd = -1, saved, rc;
 
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
 		tmp = NULL;
@@ -310,11 +310,13 @@ replace_file(const char *path, const char *text, size_t len, struct stat *st)
 	if ((fd = mkstemp(tmp)) < 0 || fchmod(fd, 0600) != 0 ||
 	    write_all(fd, text, len) != 0)
 		goto fail;
-	if (fstat(fd, st) != 0 || close(fd) != 0) {
-		fd = -1;
+	if (fstat(fd, st) != 0)
 		goto fail;
-	}
+	/* A failed close has still released the descriptor. */
+	rc = close(fd);
 	fd = -1;
+	if (rc != 0)
+		goto fail;
 	if (rename(tmp, path) != 0)
 		goto fail;
 	free(tmp);
