@@ -19,7 +19,7 @@ BUILD    ?= build
 RUN_DIR  ?= .run
 ENV_FILE ?= taskapi.env
 
-PKGS     := libjwt json-c libpq libcrypto libcurl
+PKGS     := libjwt json-c libpq libcrypto libcurl libidn2
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
@@ -34,7 +34,7 @@ endif
 CPPFLAGS += -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEPFLAGS  = -MMD -MP
 ALL_CFLAGS = -std=c11 $(WARN) $(HARDEN) $(CFLAGS)
-LDLIBS   += -lfcgi -lscrypt -lm $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   += -lfcgi -lscrypt -lunistring -lm $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDFLAGS  += -pie -Wl,-z,relro,-z,now
 
 # A program per route of the table of routes, cgi-bin/routes.txt.
