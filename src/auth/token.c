@@ -46,6 +46,7 @@ static enum token_status check_claims(const char *issuer,
     struct token_claims *out);
 static int number_claim(struct json_object *claims, const char *name,
     int *present, double *value);
+static int string_is(struct json_object *v, const char *want);
 static int audience_matches(struct json_object *aud, const char *want);
 static enum token_status subject_claim(struct json_object *claims,
     struct token_claims *out);
@@ -254,6 +255,7 @@ verify_jwks(const struct config *cfg, const char *token,
 		goto out;
 	st = check_claims(cfg->jwt_jwks_issuer, cfg->jwt_jwks_audience, claims,
 	    now, out);
+	out->by_jwks = 1;
 out:
 	json_object_put(claims);
 	free(sig);
@@ -345,23 +347,24 @@ check_claims(const char *issuer, const char *audience,
     struct json_object *claims, time_t now, struct token_claims *out)
 {
 	struct json_object *v;
-	double exp, nbf;
-	int has_exp, has_nbf;
+	double exp, nbf, iat;
+	int has_exp, has_nbf, has_iat;
 	const char *email;
 	size_t elen;
 
 	/*
 	 * docs/API.md "Authentication failures": no exp is an invalid token;
-	 * nbf is honoured when present.
+	 * nbf and iat are honoured when present, and each of the three must
+	 * be a number.
 	 */
 	if (number_claim(claims, "exp", &has_exp, &exp) != 0 || !has_exp)
 		return TOKEN_INVALID;
-	if (number_claim(claims, "nbf", &has_nbf, &nbf) != 0)
+	if (number_claim(claims, "nbf", &has_nbf, &nbf) != 0 ||
+	    number_claim(claims, "iat", &has_iat, &iat) != 0)
 		return TOKEN_INVALID;
 	if (issuer != NULL) {
 		if (!json_object_object_get_ex(claims, "iss", &v) ||
-		    !json_object_is_type(v, json_type_string) ||
-		    strcmp(json_object_get_string(v), issuer) != 0)
+		    !string_is(v, issuer))
 			return TOKEN_INVALID;
 	}
 	if (audience != NULL) {
@@ -370,6 +373,9 @@ check_claims(const char *issuer, const char *audience,
 			return TOKEN_INVALID;
 	}
 	if (has_nbf && nbf > (double)now + TOKEN_LEEWAY)
+		return TOKEN_INVALID;
+	/* Issued in the future beyond the leeway: refused, as PostgREST does. */
+	if (has_iat && iat > (double)now + TOKEN_LEEWAY)
 		return TOKEN_INVALID;
 	if ((double)now > exp + TOKEN_LEEWAY)
 		return TOKEN_EXPIRED;
@@ -400,21 +406,29 @@ number_claim(struct json_object *claims, const char *name, int *present,
 	return 0;
 }
 
+/* Whether v is the string want, all of it: strcmp would stop at a U+0000
+ * and take "http://localhost:3000\u0000x" for "http://localhost:3000". */
+static int
+string_is(struct json_object *v, const char *want)
+{
+	size_t len = strlen(want);
+
+	return json_object_is_type(v, json_type_string) &&
+	    (size_t)json_object_get_string_len(v) == len &&
+	    memcmp(json_object_get_string(v), want, len) == 0;
+}
+
 /* RFC 7519 4.1.3: aud is a string or an array of strings. */
 static int
 audience_matches(struct json_object *aud, const char *want)
 {
 	if (json_object_is_type(aud, json_type_string))
-		return strcmp(json_object_get_string(aud), want) == 0;
+		return string_is(aud, want);
 	if (!json_object_is_type(aud, json_type_array))
 		return 0;
-	for (size_t i = 0; i < json_object_array_length(aud); i++) {
-		struct json_object *e = json_object_array_get_idx(aud, i);
-
-		if (json_object_is_type(e, json_type_string) &&
-		    strcmp(json_object_get_string(e), want) == 0)
+	for (size_t i = 0; i < json_object_array_length(aud); i++)
+		if (string_is(json_object_array_get_idx(aud, i), want))
 			return 1;
-	}
 	return 0;
 }
 
