@@ -4,7 +4,7 @@
  * and the functions one file calls in another. Types start with jwks_ (the
  * module's); functions and tables with the name of the file that defines
  * them: keyset_ (keyset.c), jwk_ (jwk.c), verify_ (verify.c), fetch_
- * (fetch.c), cache_ (cache.c), and jwks_ (jwks.c).
+ * (fetch.c), cache_ (cache.c), folder_ (folder.c), and jwks_ (jwks.c).
  */
 #ifndef TASKAPI_JWKS_INTERNAL_H
 #define TASKAPI_JWKS_INTERNAL_H
@@ -92,6 +92,8 @@ void keyset_note(char *note, size_t notelen, const char *fmt, ...)
 /* jwk.c: one key's public numbers as a checked OpenSSL key. */
 EVP_PKEY *jwk_public_key(struct json_object *o, const struct jwks_alg_info *a,
     const char *crv, char *note, size_t notelen);
+/* An EdDSA point (a key, or a signature's R) of large order, canonical. */
+int jwk_okp_point_ok(int type, const unsigned char *enc, size_t len);
 
 /* verify.c: the signature check of one key. */
 int verify_signature(const struct jwks_key *k, const unsigned char *in,
@@ -100,8 +102,14 @@ int verify_signature(const struct jwks_key *k, const unsigned char *in,
 /* fetch.c: libcurl, and the capped GET of the set. */
 int fetch_global_init(void);
 void fetch_global_cleanup(void);
+int fetch_url_allowed(const char *url, int allow_http, char *why,
+    size_t whylen);
 char *fetch_url(const char *url, long timeout_ms, size_t *len, char *why,
     size_t whylen);
+
+/* folder.c: the default cache file of a URL (malloc()), or NULL, said
+ * once in the log. */
+char *folder_cache_path(const char *url);
 
 /* cache.c: the files keys are read from, their trust checks, the lock. */
 void cache_open(struct jwks *j, const char *cache_file);

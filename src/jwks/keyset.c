@@ -319,8 +319,10 @@ key_signs(struct json_object *o, const char *shown, char *note,
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
 			struct json_object *e = json_object_array_get_idx(v, i);
 
+			/* All of it: "verify\u0000x" is no "verify". */
 			verify |= json_object_is_type(e, json_type_string) &&
-			    strcmp(json_object_get_string(e), "verify") == 0;
+			    json_object_get_string_len(e) == 6 &&
+			    memcmp(json_object_get_string(e), "verify", 6) == 0;
 		}
 	if (!verify)
 		keyset_note(note, notelen, "key %s: key_ops without verify",

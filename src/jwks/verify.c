@@ -1,7 +1,8 @@
 /*
  * verify.c: the signature check of one key, through EVP_DigestVerify:
- * EdDSA, ECDSA (JWS's R||S converted to the DER OpenSSL wants) and RSA
- * (PKCS#1 v1.5 and PSS). The hot path of an issuer's token: one check
+ * EdDSA (an R of small order refused first: OpenSSL 3.0 takes it), ECDSA
+ * (JWS's R||S converted to the DER OpenSSL wants) and RSA (PKCS#1 v1.5 and
+ * PSS). The hot path of an issuer's token: one check
  * costs one verification, plus a DER encoding for ECDSA.
  */
 #include <stdlib.h>
@@ -39,6 +40,9 @@ verify_signature(const struct jwks_key *k, const unsigned char *in,
 	} else if (a->kty == JWKS_KTY_RSA &&
 	    siglen != (size_t)EVP_PKEY_get_size(k->pkey))
 		return 0;	/* RFC 8017 8.2.2: exactly the modulus' length */
+	else if (a->kty == JWKS_KTY_OKP &&
+	    !jwk_okp_point_ok(EVP_PKEY_get_base_id(k->pkey), sig, siglen / 2))
+		return 0;	/* R||S whose R is of small order (jwk.c) */
 	if ((md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestVerifyInit_ex(md, &pctx, a->digest, NULL, NULL, k->pkey,
 	    NULL) != 1)
