@@ -1,6 +1,6 @@
 /*
- * Unit: the keys an issuer's set may not hold (docs/API.md "External
- * issuers"): EdDSA points of small order or not canonically encoded, with
+ * Unit: the keys an issuer's set may not hold, as docs/API.md "External issuers"
+ * says: EdDSA points of small order or not canonically encoded, with
  * which anyone forges tokens; RSA exponents of 2^16 or less; key_ops read
  * whole. And the two spellings of an ECDSA signature, (r, s) and (r, n - s),
  * both accepted as the signers people use make either. Each key is loaded
