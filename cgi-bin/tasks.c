@@ -14,6 +14,8 @@
 #include "text/text.h"
 
 static void list_tasks(struct ctx *c);
+static int list_total(struct ctx *c, const PGresult *page, long offset,
+    const char *const *params, char *total, size_t len);
 static void create_task(struct ctx *c);
 static int query_number(struct ctx *c, const char *key, long dflt, long min,
     long max, long *out);
@@ -56,14 +58,44 @@ query_number(struct ctx *c, const char *key, long dflt, long min, long max,
 	return 0;
 }
 
+/*
+ * X-Total-Count into total: from the page's first row, or, for an empty
+ * page, from the counters alone. Returns 0, or -1 after answering.
+ */
+static int
+list_total(struct ctx *c, const PGresult *page, long offset,
+    const char *const *params, char *total, size_t len)
+{
+	PGresult *res;
+
+	/* The list statements end with the count (db/columns.h). */
+	assert(PQnfields(page) == TASK_LIST_COL_COUNT_);
+	if (PQntuples(page) > 0) {
+		snprintf(total, len, "%s", PQgetvalue(page, 0, TASK_LIST_COL_TOTAL));
+		return 0;
+	}
+	if (offset == 0) {
+		snprintf(total, len, "0");
+		return 0;
+	}
+	/* A page past the end still reports how many rows match. */
+	if ((res = ctx_rows(c, STMT_TASK_COUNT, 2, params, "task count")) == NULL)
+		return -1;
+	/* A SELECT without FROM has exactly one row. */
+	assert(PQntuples(res) == 1);
+	snprintf(total, len, "%s", PQgetvalue(res, 0, TASK_COUNT_COL_TOTAL));
+	PQclear(res);
+	return 0;
+}
+
 static void
 list_tasks(struct ctx *c)
 {
-	char completed[8], limit_s[16], offset_s[16], total[24];
-	const char *params[4];
+	char completed[8], limit_s[16], offset_s[16], bytes_s[24], total[24];
+	const char *params[5];
 	long limit, offset;
 	PGresult *res;
-	int n, rows;
+	int n;
 
 	n = request_query_get(c->req->query, "completed", completed, sizeof(completed));
 	if (n < 0 || n > 1 || (n == 1 && strcmp(completed, "true") != 0 &&
@@ -77,42 +109,29 @@ list_tasks(struct ctx *c)
 		return;
 	snprintf(limit_s, sizeof(limit_s), "%ld", limit);
 	snprintf(offset_s, sizeof(offset_s), "%ld", offset);
+	snprintf(bytes_s, sizeof(bytes_s), "%ld", c->cfg->list_max_bytes);
 	params[0] = c->claims.subject;
 	params[1] = n == 1 ? completed : NULL;
 	params[2] = limit_s;
 	params[3] = offset_s;
+	/* The database's own cut by LIST_MAX_BYTES (db/columns.h). */
+	params[4] = bytes_s;
 	if ((res = ctx_rows(c, n == 1 ? STMT_TASK_LIST_FILTERED : STMT_TASK_LIST,
-	    4, params, "task list")) == NULL)
+	    5, params, "task list")) == NULL)
 		return;
-	rows = PQntuples(res);
-	/* The list statements end with the count (db/columns.h). */
-	assert(PQnfields(res) == TASK_LIST_COL_COUNT_);
-	if (rows > 0)
-		snprintf(total, sizeof(total), "%s",
-		    PQgetvalue(res, 0, TASK_LIST_COL_TOTAL));
-	else if (offset == 0)
-		snprintf(total, sizeof(total), "0");
-	else {
-		/* A page past the end still reports how many rows match. */
+	if (list_total(c, res, offset, params, total, sizeof(total)) != 0) {
 		PQclear(res);
-		if ((res = ctx_rows(c, STMT_TASK_COUNT, 2, params,
-		    "task count")) == NULL)
-			return;
-		/* A SELECT without FROM has exactly one row. */
-		assert(PQntuples(res) == 1);
-		snprintf(total, sizeof(total), "%s",
-		    PQgetvalue(res, 0, TASK_COUNT_COL_TOTAL));
-		rows = 0;
+		return;
 	}
 	response_header(c->res, "X-Total-Count", "%s", total);
 	response_json_begin(c->res, 200);
-	response_json_lit(c->res, "[");
-	for (int i = 0; i < rows; i++) {
-		if (i > 0)
-			response_json_lit(c->res, ",");
-		task_answer_write(c->res, res, i);
-	}
-	response_json_lit(c->res, "]");
+	/*
+	 * docs/API.md "Task list": the page stops at LIST_MAX_BYTES, so it
+	 * may hold fewer than limit rows; the next page starts right after
+	 * the last row written, at offset + the rows written (where cursor
+	 * paging's Link: rel="next" would point).
+	 */
+	(void)task_answer_list(c->res, res, (size_t)c->cfg->list_max_bytes);
 	response_json_end(c->res);
 	PQclear(res);
 }
@@ -122,7 +141,8 @@ create_task(struct ctx *c)
 {
 	struct json_object *body;
 	struct task_input in;
-	const char *detail, *params[4];
+	const char *detail, *params[5];
+	char quota[24];
 	PGresult *res = NULL;
 
 	if ((body = ctx_body(c)) == NULL)
@@ -136,8 +156,11 @@ create_task(struct ctx *c)
 	params[1] = in.title;
 	params[2] = in.description;
 	params[3] = in.has_completed && in.completed ? "true" : "false";
+	/* The quota reaches the database's check as a parameter. */
+	snprintf(quota, sizeof(quota), "%ld", c->cfg->tasks_per_user_max);
+	params[4] = quota;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		res = db_exec(c->db, STMT_TASK_INSERT, 4, params);
+		res = db_exec(c->db, STMT_TASK_INSERT, 5, params);
 		if (res == NULL) {
 			ctx_unavailable(c);
 			goto out;
@@ -160,7 +183,10 @@ create_task(struct ctx *c)
 		response_json_begin(c->res, 201);
 		task_answer_write(c->res, res, 0);
 		response_json_end(c->res);
-	} else
+	} else if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		/* docs/API.md "Task creation": no row, the quota is reached. */
+		response_error(c->res, 409, "Task limit reached");
+	else
 		ctx_internal(c, "task insert", PQresultErrorMessage(res));
 out:
 	PQclear(res);

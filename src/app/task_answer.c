@@ -46,6 +46,34 @@ task_answer_write(struct response *out, const PGresult *res, int row)
 	response_json_lit(out, "}");
 }
 
+int
+task_answer_list(struct response *out, const PGresult *res, size_t max_bytes)
+{
+	int rows = PQntuples(res), shown = 0;
+	size_t start = out->body_len, mark;
+
+	response_json_lit(out, "[");
+	for (; shown < rows; shown++) {
+		mark = out->body_len;
+		if (shown > 0)
+			response_json_lit(out, ",");
+		task_answer_write(out, res, shown);
+		/*
+		 * Written, then measured: the writer's escaping is the one
+		 * exact measure of a task. One over the budget is taken back
+		 * (at most one task's bytes written for nothing), unless it is
+		 * the first: the floor of LIST_MAX_BYTES holds any one task
+		 * (domain/task.h), so even the first one fits.
+		 */
+		if (shown > 0 && out->body_len - start + 1 > max_bytes) {
+			out->body_len = mark;
+			break;
+		}
+	}
+	response_json_lit(out, "]");
+	return shown;
+}
+
 void
 task_answer_missing(struct ctx *c)
 {

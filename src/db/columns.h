@@ -54,6 +54,27 @@ enum task_list_col {
 };
 #define COLUMNS_TASK_LIST COLUMNS_TASK ", " COLUMNS_TASK_TOTAL
 
+/*
+ * A list statement, of the subject's tasks that match where: the page
+ * ($3 rows from $4 on, newest first), then only the rows whose stored
+ * title and description before them come to less than $5 bytes
+ * (LIST_MAX_BYTES). A task's JSON is never shorter than its stored text,
+ * so the rows the program's exact cut keeps (docs/API.md "Task list") are
+ * all among them, and PostgreSQL sends about LIST_MAX_BYTES however large
+ * the page's rows: 1,000 tasks of 10,000 characters were 10 MB before.
+ * The first row always passes. The window adds up the page's rows alone,
+ * in their order; the tasks' columns keep their names for COLUMNS_TASK.
+ */
+#define COLUMNS_TASK_PAGE(where) \
+	"SELECT " COLUMNS_TASK_LIST " FROM (" \
+	"SELECT p.*, COALESCE(sum(octet_length(p.title) + " \
+	"COALESCE(octet_length(p.description), 0)) OVER (" \
+	"ORDER BY p.created_at DESC, p.id DESC " \
+	"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS bytes_before " \
+	"FROM (SELECT * FROM tasks t WHERE " where " " \
+	"ORDER BY t.created_at DESC, t.id DESC LIMIT $3 OFFSET $4) p) t " \
+	"WHERE t.bytes_before < $5 ORDER BY t.created_at DESC, t.id DESC"
+
 /* STMT_TASK_COUNT: the count alone, one row. */
 enum task_count_col {
 	TASK_COUNT_COL_TOTAL,

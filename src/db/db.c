@@ -44,18 +44,17 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	 * at most four rows, whatever the number of tasks. $2 is NULL in the
 	 * unfiltered statement, and says which count to give.
 	 */
-	[STMT_TASK_LIST] =
-	    "SELECT " COLUMNS_TASK_LIST " FROM tasks t "
-	    "WHERE t.user_id = $1 "
-	    "ORDER BY t.created_at DESC, t.id DESC LIMIT $3 OFFSET $4",
+	[STMT_TASK_LIST] = COLUMNS_TASK_PAGE("t.user_id = $1"),
 	[STMT_TASK_LIST_FILTERED] =
-	    "SELECT " COLUMNS_TASK_LIST " FROM tasks t "
-	    "WHERE t.user_id = $1 AND t.is_completed = $2 "
-	    "ORDER BY t.created_at DESC, t.id DESC LIMIT $3 OFFSET $4",
+	    COLUMNS_TASK_PAGE("t.user_id = $1 AND t.is_completed = $2"),
 	[STMT_TASK_COUNT] = "SELECT " COLUMNS_TASK_COUNT,
+	/*
+	 * docs/API.md "Task creation": no row when the subject has $5
+	 * (TASKS_PER_USER_MAX) tasks or more; the check and the insert are
+	 * one transaction under the subject's lock (sql/004_task_quota.sql).
+	 */
 	[STMT_TASK_INSERT] =
-	    "INSERT INTO tasks (user_id, title, description, is_completed) "
-	    "VALUES ($1, $2, $3, $4) RETURNING " COLUMNS_TASK,
+	    "SELECT " COLUMNS_TASK " FROM task_insert($1, $2, $3, $4, $5)",
 	[STMT_TASK_GET] =
 	    "SELECT " COLUMNS_TASK " FROM tasks WHERE id = $1 AND user_id = $2",
 	[STMT_TASK_REPLACE] =

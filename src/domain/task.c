@@ -12,6 +12,10 @@
 #include "json/json.h"
 #include "text/text.h"
 
+/* docs/API.md "Task list": a page of the largest task fits the floor. */
+_Static_assert(TASK_JSON_MAX + 2 <= TASK_LIST_BYTES_FLOOR,
+    "the largest task object, in brackets, fits the least LIST_MAX_BYTES");
+
 static int read_title(struct json_object *body, enum task_mode mode,
     struct task_input *in, const char **detail);
 static int read_description(struct json_object *body, enum task_mode mode,

@@ -19,6 +19,30 @@ struct json_object;
 #define TASK_LIMIT_MAX 1000
 #define TASK_OFFSET_MAX 2147483647L
 
+/*
+ * docs/API.md "Task list": the most bytes one task object can take in an
+ * answer. The JSON writer escapes a byte as at most 6 ("\u0001"), and a
+ * character is at least 1 byte, so a string of n characters is at most
+ * 6n bytes and its 2 quotes. The user id is a subject of at most 255
+ * characters (docs/API.md "Subjects"), the id a UUID of 36, a timestamp
+ * 27 ("2026-11-25T12:56:14.074205Z"). TASK_JSON_FIXED is the object's
+ * text around them, with is_completed false, the longer of the two.
+ */
+#define TASK_JSON_STRING_MAX(chars) (6 * (chars) + 2)
+#define TASK_SUBJECT_MAX 255
+#define TASK_JSON_FIXED (sizeof("{\"id\":,\"user_id\":,\"title\":," \
+	"\"description\":,\"is_completed\":false,\"created_at\":," \
+	"\"updated_at\":}") - 1)
+#define TASK_JSON_MAX (TASK_JSON_FIXED + (36 + 2) + \
+	TASK_JSON_STRING_MAX(TASK_SUBJECT_MAX) + \
+	TASK_JSON_STRING_MAX(TASK_TITLE_MAX) + \
+	TASK_JSON_STRING_MAX(TASK_DESCRIPTION_MAX) + 2 * (27 + 2))
+/*
+ * The least LIST_MAX_BYTES (config/settings.def says the same number): a
+ * page always holds one task, and the largest, in its brackets, fits.
+ */
+#define TASK_LIST_BYTES_FLOOR 65536
+
 enum task_mode { TASK_CREATE, TASK_REPLACE, TASK_PATCH };
 
 struct task_input {
