@@ -35,6 +35,11 @@ enum token_status {
 struct token_claims {
 	char subject[TOKEN_SUBJECT_BYTES];
 	char email[USER_EMAIL_BYTES];	/* "" when the token has none */
+	/*
+	 * 1 when the key set's issuer signed it, 0 for JWT_SECRET: a subject
+	 * belongs to one of them (docs/API.md "Subjects").
+	 */
+	int by_jwks;
 	long retry_after;	/* TOKEN_UNAVAILABLE: seconds, for Retry-After */
 };
 
