@@ -31,7 +31,7 @@ static void
 login(struct ctx *c)
 {
 	struct json_object *body;
-	char email[USER_EMAIL_BYTES];
+	char email[USER_EMAIL_BYTES], key[USER_EMAIL_KEY_BYTES];
 	const char *raw, *password, *params[1];
 	const char *stored = NULL;
 	size_t elen, plen;
@@ -62,8 +62,10 @@ login(struct ctx *c)
 		goto out;
 	}
 	if (er == JSON_TEXT_OK && pr == JSON_TEXT_OK &&
-	    user_email_normalize(raw, elen, email) == 0) {
-		params[0] = email;
+	    user_email_normalize(raw, elen, email) == 0 &&
+	    user_email_key(email, key) == 0) {
+		/* docs/API.md "Email addresses": found by its key. */
+		params[0] = key;
 		if ((res = ctx_rows(c, STMT_USER_BY_EMAIL, 1, params,
 		    "user by email")) == NULL)
 			goto out;

@@ -28,7 +28,8 @@ register_user(struct ctx *c)
 {
 	struct json_object *body;
 	char email[USER_EMAIL_BYTES], hash[PASSWORD_HASH_BYTES];
-	const char *raw, *password, *params[2];
+	char key[USER_EMAIL_KEY_BYTES];
+	const char *raw, *password, *params[3];
 	size_t len;
 	PGresult *res;
 
@@ -37,7 +38,8 @@ register_user(struct ctx *c)
 	if ((body = ctx_body(c)) == NULL)
 		return;
 	if (json_member_text(body, "email", 1, (size_t)-1, &raw, &len) != JSON_TEXT_OK ||
-	    user_email_normalize(raw, len, email) != 0) {
+	    user_email_normalize(raw, len, email) != 0 ||
+	    user_email_key(email, key) != 0) {
 		response_error(c->res, 422, "email must be a valid email address "
 		    "of at most 254 characters");
 		goto out;
@@ -54,7 +56,9 @@ register_user(struct ctx *c)
 	}
 	params[0] = email;
 	params[1] = hash;
-	if ((res = db_exec(c->db, STMT_USER_INSERT, 2, params)) == NULL) {
+	/* docs/API.md "Email addresses": unique by key among accounts here. */
+	params[2] = key;
+	if ((res = db_exec(c->db, STMT_USER_INSERT, 3, params)) == NULL) {
 		ctx_unavailable(c);
 		goto out;
 	}

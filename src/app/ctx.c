@@ -53,6 +53,16 @@ ctx_unavailable(struct ctx *c)
 void
 ctx_internal(struct ctx *c, const char *what, const char *why)
 {
+	/*
+	 * docs/API.md "Subjects": the statement failed because the subject
+	 * was made by another issuer (db_exec saw it with the subject's
+	 * setting, in the same round trip): the token's fault, not ours.
+	 */
+	if (c->db != NULL && c->db->subject_refused) {
+		response_unauthorized(c->res,
+		    token_status_detail(TOKEN_INVALID));
+		return;
+	}
 	fprintf(stderr, "taskapi: %s failed: %s\n", what, why != NULL ? why : "");
 	response_error(c->res, 500, status_detail(500));
 }

@@ -92,8 +92,16 @@ run_handler(struct ctx *c, const struct route_method *m,
 	/* Responses carry user data and tokens: no cache may keep them. */
 	response_header(c->res, "Cache-Control", "no-store");
 	c->db->subject = m->auth == ROUTE_AUTH_REQUIRED ? c->claims.subject : NULL;
+	/*
+	 * docs/API.md "Subjects": the subject is the issuer's that made it.
+	 * The secret's tokens are one issuer (whoever holds it can sign any
+	 * subject); the key set's is named by its iss, which it must carry.
+	 */
+	c->db->issuer = c->claims.by_jwks ? c->cfg->jwt_jwks_issuer : "";
+	c->db->subject_refused = 0;
 	handler(c);
 	c->db->subject = NULL;
+	c->db->issuer = NULL;
 }
 
 static ctx_handler_fn

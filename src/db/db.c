@@ -27,13 +27,20 @@ _Static_assert(STMT_COUNT_ <= DB_PREPARED_BITS, "a bit per statement");
  */
 static const char *const stmt_sql[STMT_COUNT_] = {
 	[STMT_PING] = "SELECT 1",
-	/* Transaction-local: it ends with the statement it is sent with. */
-	[STMT_SET_SUBJECT] = "SELECT set_config('taskapi.subject', $1, true)",
+	/*
+	 * Transaction-local: it ends with the statement it is sent with. It
+	 * also records the subject's issuer ($2), or fails with
+	 * SQLSTATE_SUBJECT_OTHER_ISSUER (sql/005_subject_issuers.sql).
+	 */
+	[STMT_SET_SUBJECT] = "SELECT subject_enter($1, $2)",
+	/* $3 is the email's key: unique among accounts with a password. */
 	[STMT_USER_INSERT] =
-	    "INSERT INTO users (id, email, password_hash) "
-	    "VALUES (gen_random_uuid()::text, $1, $2) RETURNING " COLUMNS_USER,
+	    "INSERT INTO users (id, email, password_hash, email_key) "
+	    "VALUES (gen_random_uuid()::text, $1, $2, $3) RETURNING " COLUMNS_USER,
+	/* An external issuer's row, with no password, is nobody's login. */
 	[STMT_USER_BY_EMAIL] =
-	    "SELECT " COLUMNS_USER_LOGIN " FROM users WHERE email = $1",
+	    "SELECT " COLUMNS_USER_LOGIN " FROM users "
+	    "WHERE email_key = $1 AND password_hash IS NOT NULL",
 	[STMT_USER_BY_ID] = "SELECT " COLUMNS_USER " FROM users WHERE id = $1",
 	[STMT_USER_ENSURE] = "SELECT ensure_user($1, $2)",
 	/*
@@ -327,13 +334,14 @@ db_exec_as(struct db *db, enum db_stmt stmt, int nparams,
 {
 	PGconn *conn = db->conn;
 	PGresult *res, *out = NULL;
+	const char *who[2] = { db->subject, db->issuer };
 	int synced = 0;
 
 	/* NULL would be sent as the setting's value: no subject at all. */
-	assert(db->subject != NULL);
+	assert(db->subject != NULL && db->issuer != NULL);
 	if (!PQenterPipelineMode(conn))
 		return NULL;
-	if (!db_send(db, STMT_SET_SUBJECT, 1, &db->subject) ||
+	if (!db_send(db, STMT_SET_SUBJECT, 2, who) ||
 	    !db_send(db, stmt, nparams, params) || !PQpipelineSync(conn))
 		return NULL;
 	/*
@@ -403,6 +411,8 @@ db_exec(struct db *db, enum db_stmt stmt, int nparams,
 		db_drop(db);
 		return NULL;
 	}
+	if (strcmp(db_sqlstate(res), SQLSTATE_SUBJECT_OTHER_ISSUER) == 0)
+		db->subject_refused = 1;
 	return res;
 }
 

@@ -52,11 +52,21 @@ struct db {
 	 * handler: statements then see only that subject's tasks.
 	 */
 	const char *subject;
+	/*
+	 * Who verified the subject's token, set with it: "" for JWT_SECRET's
+	 * tokens, else the key set issuer's iss. The first request of a
+	 * subject records it; a later one of another issuer is refused, and
+	 * subject_refused says so (docs/API.md "Subjects").
+	 */
+	const char *issuer;
+	int subject_refused;
 };
 
 /* SQLSTATEs we answer differently from a plain failure. */
 #define SQLSTATE_UNIQUE_VIOLATION "23505"
 #define SQLSTATE_FOREIGN_KEY_VIOLATION "23503"
+/* sql/005_subject_issuers.sql: the subject was made by another issuer. */
+#define SQLSTATE_SUBJECT_OTHER_ISSUER "TA401"
 
 void db_init(struct db *db, const char *conninfo, const char *app_name);
 void db_close(struct db *db);

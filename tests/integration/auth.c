@@ -599,7 +599,7 @@ Test(me, an_external_subject_gets_a_row_on_first_call)
 	free(token);
 }
 
-Test(me, an_external_email_already_taken_is_not_merged)
+Test(me, an_external_email_already_registered_is_not_merged)
 {
 	char email[128], id[64], subject[37], created[64] = "";
 	char *token;
@@ -610,7 +610,11 @@ Test(me, an_external_email_already_taken_is_not_merged)
 	token = sign(test_secret(), "HS256",
 	    "{\"sub\":\"%s\",\"email\":\"%s\",\"iat\":%ld,\"exp\":%ld}",
 	    subject, email, now_s(), now_s() + 3600);
-	me_user(token, subject, NULL, created);
+	/*
+	 * docs/API.md "Users on first need": another subject, which shows the
+	 * token's email; the email binds accounts registered here only.
+	 */
+	me_user(token, subject, email, created);
 	/* The registered user still owns the email and logs in as before. */
 	free(check_token_answer(post_auth("/api/auth/login", email,
 	    "\"taken-password\""), 200, email, id));

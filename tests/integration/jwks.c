@@ -126,10 +126,11 @@ Test(jwks_http, an_email_taken_by_a_local_account_is_not_merged)
 	key_random_id(sub);
 	t = issuer_token(k, "EdDSA", kid, sub, email);
 	/*
-	 * docs/API.md "Users on first need": another subject; its row gets no
-	 * email.
+	 * docs/API.md "Users on first need": another subject, with the
+	 * token's email for show; the email binds accounts registered here
+	 * only.
 	 */
-	expect_me(t, sub, NULL, "taken email");
+	expect_me(t, sub, email, "registered email");
 	expect_me(mine, local_id, email, "the local account");
 	free(t);
 	free(mine);
