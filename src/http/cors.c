@@ -6,12 +6,14 @@
 #include <stddef.h>
 
 #include "http/cors.h"
+#include "text/text.h"
 
 /* A preflight's answer may be reused this long (seconds). */
 #define CORS_MAX_AGE 600
 
 static int allow_origin(struct response *res, const struct config *cfg,
     const char *origin);
+static int cors_list_set(const struct config *cfg);
 
 void
 cors_preflight(struct response *res, const struct config *cfg,
@@ -43,16 +45,37 @@ cors_error_page(struct response *res, const struct config *cfg,
 
 /*
  * The two headers every CORS answer has, when origin is allowed. Vary:
- * a cache must not give this answer to another origin. Returns whether
- * origin is allowed.
+ * with an allow-list, every answer depends on the Origin (an allowed one
+ * gets the headers, another none), so a cache must not give one origin's
+ * answer to another, nor an answer without Origin to an allowed one
+ * (docs/API.md "CORS"). Returns whether origin is allowed.
  */
 static int
 allow_origin(struct response *res, const struct config *cfg,
     const char *origin)
 {
-	if (cfg == NULL || !config_origin_allowed(cfg, origin))
+	if (cfg == NULL || !cors_list_set(cfg))
 		return 0;
+	if (!config_origin_allowed(cfg, origin)) {
+		response_header(res, "Vary", "Origin");
+		return 0;
+	}
 	response_header(res, "Access-Control-Allow-Origin", "%s", origin);
 	response_header(res, "Vary", "Origin");
 	return 1;
+}
+
+/* Whether CORS_ALLOWED_ORIGINS names any origin (not only separators). */
+static int
+cors_list_set(const struct config *cfg)
+{
+	const char *p = cfg->cors_allowed_origins, *item;
+	size_t n;
+
+	if (p == NULL)
+		return 0;
+	while (text_list_next(&p, &item, &n))
+		if (n > 0)
+			return 1;
+	return 0;
 }

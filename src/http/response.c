@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/response.h"
 #include "http/status.h"
@@ -30,6 +31,8 @@
 	    (res)->body_len == 0 && (res)->body_cap == 0)
 
 static int body_room(struct response *res, size_t n);
+static int has_header(const char *headers, const char *name);
+static const char *fixed_headers(const struct response *res);
 static int write_stdout(void *ctx, const char *buf, size_t n);
 
 void
@@ -250,12 +253,14 @@ response_write(const struct response *res, response_write_fn wr, void *ctx)
 	assert(RESPONSE_HEADERS_SOUND(res) && RESPONSE_BODY_SOUND(res));
 	if (res->body != NULL)
 		n = snprintf(head, sizeof(head),
-		    "Status: %d %s\r\n%sContent-Type: application/json\r\n"
+		    "Status: %d %s\r\n%s%sContent-Type: application/json\r\n"
 		    "Content-Length: %zu\r\n\r\n", res->status,
-		    status_reason(res->status), res->headers, res->body_len);
+		    status_reason(res->status), res->headers,
+		    fixed_headers(res), res->body_len);
 	else
-		n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s\r\n",
-		    res->status, status_reason(res->status), res->headers);
+		n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s%s\r\n",
+		    res->status, status_reason(res->status), res->headers,
+		    fixed_headers(res));
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;
 	if (wr(ctx, head, (size_t)n) != 0)
@@ -263,6 +268,34 @@ response_write(const struct response *res, response_write_fn wr, void *ctx)
 	if (res->body != NULL && res->body_len > 0 &&
 	    wr(ctx, res->body, res->body_len) != 0)
 		return -1;
+	return 0;
+}
+
+/*
+ * docs/API.md "General": no answer is to be sniffed into another type, and
+ * none is kept by a cache unless it says so itself (a handler's answer
+ * already says no-store; an error, a 405 or a 204 would not).
+ */
+static const char *
+fixed_headers(const struct response *res)
+{
+	if (has_header(res->headers, "Cache-Control"))
+		return "X-Content-Type-Options: nosniff\r\n";
+	return "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n";
+}
+
+/* Whether headers ("Name: value\r\n" lines) has one named name. */
+static int
+has_header(const char *headers, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = headers; p != NULL && *p != '\0';) {
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':')
+			return 1;
+		if ((p = strstr(p, "\r\n")) != NULL)
+			p += 2;
+	}
 	return 0;
 }
 

@@ -518,7 +518,9 @@ Test(response, cgi_serialisation)
 	response_header(&res, "Location", "/api/tasks/%s", "abc");
 	response_error(&res, 404, "Task not found");
 	cr_assert_eq(response_write(&res, collect, &out), 0);
+	/* docs/API.md "General": nosniff, and no-store unless said. */
 	cr_assert_str_eq(out, "Status: 404 Not Found\r\nLocation: /api/tasks/abc\r\n"
+	    "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n"
 	    "Content-Type: application/json\r\nContent-Length: 27\r\n\r\n"
 	    "{\"detail\":\"Task not found\"}");
 	free(out);
@@ -526,7 +528,17 @@ Test(response, cgi_serialisation)
 	response_reset(&res);
 	response_empty(&res, 204);
 	cr_assert_eq(response_write(&res, collect, &out), 0);
-	cr_assert_str_eq(out, "Status: 204 No Content\r\n\r\n");
+	cr_assert_str_eq(out, "Status: 204 No Content\r\n"
+	    "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n\r\n");
+	free(out);
+	out = NULL;
+	/* A Cache-Control of the answer's own is the only one, in any case. */
+	response_reset(&res);
+	response_header(&res, "cache-control", "no-cache");
+	response_empty(&res, 204);
+	cr_assert_eq(response_write(&res, collect, &out), 0);
+	cr_assert_str_eq(out, "Status: 204 No Content\r\ncache-control: no-cache\r\n"
+	    "X-Content-Type-Options: nosniff\r\n\r\n");
 	free(out);
 	response_free(&res);
 }

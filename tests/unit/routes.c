@@ -173,11 +173,26 @@ Test(routes, cors_headers_by_kind_of_answer)
 	    "Access-Control-Allow-Origin: " ALLOWED "\r\n"
 	    "Vary: Origin\r\n");
 
-	/* Another origin, no origin, or no settings: nothing at all. */
+	/*
+	 * Another origin or no origin: only Vary (docs/API.md "CORS": with a
+	 * list, every answer depends on the Origin); no settings, or a list
+	 * of separators only: nothing at all.
+	 */
 	response_reset(&res);
 	cors_preflight(&res, &cfg, "https://evil.example", "GET, OPTIONS");
+	cr_expect_str_eq(res.headers, "Vary: Origin\r\n");
+	response_reset(&res);
 	cors_answer(&res, &cfg, NULL);
+	cr_expect_str_eq(res.headers, "Vary: Origin\r\n");
+	response_reset(&res);
+	cors_error_page(&res, &cfg, "http://APP.example.com");
+	cr_expect_str_eq(res.headers, "Vary: Origin\r\n");
+	response_reset(&res);
 	cors_error_page(&res, NULL, ALLOWED);
+	free(cfg.cors_allowed_origins);
+	cfg.cors_allowed_origins = strdup(" , ,");
+	cr_assert_not_null(cfg.cors_allowed_origins);
+	cors_answer(&res, &cfg, ALLOWED);
 	cr_expect_str_eq(res.headers, "");
 	response_free(&res);
 	config_free(&cfg);
