@@ -22,15 +22,22 @@ static const struct status_words statuses[] = {
 	{ 403, "Forbidden", NULL },
 	{ 404, "Not Found", "Not Found" },
 	{ 405, "Method Not Allowed", "Method Not Allowed" },
+	{ 408, "Request Timeout", "Request timeout" },
 	{ 409, "Conflict", NULL },
+	{ 411, "Length Required", "Length required" },
+	{ 412, "Precondition Failed", "Precondition failed" },
 	{ 413, "Content Too Large", "Request body too large" },
 	{ 414, "URI Too Long", "URI too long" },
 	{ 415, "Unsupported Media Type", NULL },
+	{ 416, "Range Not Satisfiable", "Range not satisfiable" },
 	{ 422, "Unprocessable Content", NULL },
 	{ 429, "Too Many Requests", "Too many requests" },
 	/* A program's own failure; nginx and Apache turn theirs into 503. */
 	{ 500, "Internal Server Error", "Internal server error" },
+	/* nginx's own, for a request it cannot serve (nginx/errors.conf). */
+	{ 501, "Not Implemented", "Not implemented" },
 	{ 503, "Service Unavailable", "Service temporarily unavailable" },
+	{ 505, "HTTP Version Not Supported", "HTTP version not supported" },
 	{ 0, NULL, NULL },
 };
 
