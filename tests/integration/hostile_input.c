@@ -39,7 +39,7 @@
 /* docs/API.md "Request bodies": a body over 64 KiB is 413. */
 #define BODY_MAX (64 * 1024)
 /* nginx's client_body_timeout (nginx/http.conf). */
-#define BODY_TIMEOUT_S 10
+#define BODY_TIMEOUT_S 5
 /* How long a raw exchange may take before it counts as a hang. */
 #define HANG_MS 25000
 
@@ -868,7 +868,7 @@ Test(hostile_input, content_length_longer_than_the_body)
 	/*
 	 * 19 bytes of the 100 promised, then silence with the connection
 	 * open. nginx holds the body until it is complete, so no program
-	 * waits on it; after client_body_timeout (10 s) nginx gives up. It
+	 * waits on it; after client_body_timeout (5 s) nginx gives up. It
 	 * logs a 408 but sends nothing: ngx_http_finalize_request ends a
 	 * request timed out this way without a response, and closes. What
 	 * the client must see is that close, bounded, not a hang.
