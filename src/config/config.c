@@ -139,6 +139,7 @@ open_jwks(struct config *cfg, char *err, size_t errlen)
 	s.url = cfg->jwt_jwks_url;
 	s.file = cfg->jwt_jwks_file;
 	s.cache_file = cfg->jwt_jwks_cache_file;
+	s.allow_http = cfg->jwt_jwks_allow_http;
 	s.cache_seconds = cfg->jwt_jwks_cache_seconds;
 	s.retry_seconds = cfg->jwt_jwks_retry_seconds;
 	if ((cfg->jwks = jwks_open(&s, why, sizeof(why))) == NULL) {

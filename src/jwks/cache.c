@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <openssl/evp.h>
 
 #include "json/json.h"
 #include "jwks/jwks.h"
@@ -30,15 +29,9 @@
 
 /* The cache file: the set plus a few small fields. */
 #define JWKS_CACHE_MAX (JWKS_FETCH_MAX + 4096)
-/* The default cache folder, one per user: private, made on first use. */
-#define JWKS_CACHE_DIR "/tmp/taskapi-jwks-%u"
-/* The hex digits of SHA-256(url) that name the default cache file. */
-#define JWKS_CACHE_NAME_HEX 16
 /* Waiting for another process's fetch: polled at this interval. */
 #define JWKS_LOCK_POLL_MS 10
 
-static int default_path(const char *url, char **out, char *err,
-    size_t errlen);
 static int cache_changed(struct jwks *j);
 static struct json_object *cache_read(struct jwks *j);
 static void cache_take(struct jwks *j, struct json_object *doc);
@@ -55,60 +48,22 @@ static int same_file(const struct jwks_file_id *a,
 
 /*
  * Names the cache file of j->url and its lock: cache_file, else the
- * default. Without a usable one, j still serves, with the rules of one
- * process.
+ * default (folder.c). Without a usable one, j still serves, with the
+ * rules of one process: the set it fetched stays in its memory.
  */
 void
 cache_open(struct jwks *j, const char *cache_file)
 {
-	char err[512];
-
 	if (cache_file != NULL)
 		j->cache_path = strdup(cache_file);
-	else if (default_path(j->url, &j->cache_path, err, sizeof(err)) != 0)
-		/* Still serves: each process then keeps its own rules. */
-		jwks_log("no cache file (%s): each process fetches the set "
-		    "for itself", err);
+	else
+		j->cache_path = folder_cache_path(j->url);
 	if (j->cache_path != NULL &&
 	    asprintf(&j->lock_path, "%s.lock", j->cache_path) < 0) {
 		j->lock_path = NULL;
 		free(j->cache_path);
 		j->cache_path = NULL;
 	}
-}
-
-/* /tmp/taskapi-jwks-<uid>/<hash of the URL>.json, in a folder only we use. */
-static int
-default_path(const char *url, char **out, char *err, size_t errlen)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
-	char dir[64], name[JWKS_CACHE_NAME_HEX + 1];
-	struct stat st;
-
-	snprintf(dir, sizeof(dir), JWKS_CACHE_DIR, (unsigned)geteuid());
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "cannot make %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	/* Someone else may have made it first, to feed us keys: refuse it. */
-	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
-		snprintf(err, errlen, "%s is not a private folder of ours", dir);
-		return -1;
-	}
-	if (EVP_Digest(url, strlen(url), md, &mdlen, EVP_sha256(), NULL) != 1) {
-		snprintf(err, errlen, "SHA-256 failed");
-		return -1;
-	}
-	for (int i = 0; i < JWKS_CACHE_NAME_HEX / 2; i++)
-		snprintf(name + 2 * i, 3, "%02x", md[i]);
-	if (asprintf(out, "%s/%s.json", dir, name) < 0) {
-		*out = NULL;
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
 }
 
 /*
@@ -353,8 +308,9 @@ write_all(int fd, const char *text, size_t len)
 
 /*
  * The fetch lock, a file beside the cache file: the descriptor holding it,
- * -1 when another process held it for the whole budget, or -2 when there
- * is no usable lock file (the fetch then goes ahead unlocked).
+ * -1 when another process held it for the whole budget (0: one try, no
+ * wait), or -2 when there is no usable lock file (the fetch then goes
+ * ahead unlocked).
  */
 int
 cache_lock(struct jwks *j, long budget_ms)

@@ -19,8 +19,9 @@
 #include "jwks/jwks_internal.h"
 #include "jwks/jwks_set.h"
 
-/* Less time than this left in the budget is not worth starting a fetch. */
-#define JWKS_FETCH_MIN_MS 250
+/* A process with no keys at all waits this long for another's fetch in
+ * flight before it answers 503: the first requests of a cold start. */
+#define JWKS_COLD_WAIT_MS 1000
 
 static enum jwks_lookup find_in_file(struct jwks *j, const char *kid,
     int alg, time_t now);
@@ -58,6 +59,8 @@ jwks_open(const struct jwks_settings *s, char *err, size_t errlen)
 		snprintf(err, errlen, "no JWKS source");
 		goto fail;
 	}
+	if (fetch_url_allowed(j->url, s->allow_http, err, errlen) != 0)
+		goto fail;
 	cache_open(j, s->cache_file);
 	return j;
 fail:
@@ -122,7 +125,7 @@ jwks_retry_after(const struct jwks *j, time_t now)
 	long left = j->checked_at == 0 ? 1 :
 	    (long)(j->checked_at + j->retry_seconds - now);
 
-	/* may_fetch() lets a clock that went back fetch at once. */
+	/* may_fetch() lets a clock that went back a period fetch at once. */
 	return left < 1 || left > j->retry_seconds ? 1 : left;
 }
 
@@ -206,46 +209,46 @@ stale(const struct jwks *j, time_t now)
 	    j->fetched_at > now;
 }
 
-/* At most one fetch per retry period, whatever asks for it. */
+/*
+ * At most one fetch per retry period, whatever asks for it. The period
+ * counts from the last fetch's start, by any process; one that starts
+ * while this request runs is not a clock gone back. A clock that did go
+ * back more than a period fetches at once.
+ */
 static int
 may_fetch(const struct jwks *j, time_t now)
 {
 	return j->checked_at == 0 || now - j->checked_at >= j->retry_seconds ||
-	    j->checked_at > now;
+	    j->checked_at > now + j->retry_seconds;
 }
 
 /*
- * Fetches the set once, under the cache file's lock, so that of all the
- * processes that want a fetch now, one fetches and the others read its
- * result. The whole of it stays within JWKS_FETCH_TIMEOUT_MS.
+ * Fetches the set once, under the cache file's lock. The period begins
+ * before the GET: its start goes to the cache file first, so the other
+ * processes see a fetch in flight and neither start another nor wait on
+ * the issuer; they answer from the keys they have (a process that has none
+ * waits a moment for the fetch, then answers 503). So one request per
+ * period at most waits on the issuer, at most JWKS_FETCH_TIMEOUT_MS.
  */
 static void
 refresh(struct jwks *j, time_t now)
 {
-	struct timespec start;
-	long budget = JWKS_FETCH_TIMEOUT_MS;
 	int lock = -2;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (j->cache_path != NULL) {
-		lock = cache_lock(j, budget);
+		lock = cache_lock(j, j->set == NULL ? JWKS_COLD_WAIT_MS : 0);
 		if (lock == -1) {
-			/* Another process has been fetching for the whole
-			 * budget: do not queue behind it again soon. */
-			j->checked_at = now + jwks_elapsed_ms(&start) / 1000;
+			/* Its result comes through the cache file. */
+			cache_sync(j);
 			return;
 		}
 		cache_sync(j);
 		if (!may_fetch(j, now))
 			goto out;
-		budget -= jwks_elapsed_ms(&start);
-		if (budget < JWKS_FETCH_MIN_MS)
-			goto out;
 	}
-	fetch_set(j, now, budget);
-	/* The attempt's end, not its start: the next may come a retry
-	 * period after the last one gave up, not at once. */
-	j->checked_at = now + jwks_elapsed_ms(&start) / 1000;
+	j->checked_at = now;
+	cache_write(j);
+	fetch_set(j, now, JWKS_FETCH_TIMEOUT_MS);
 	cache_write(j);
 out:
 	if (lock >= 0)

@@ -58,6 +58,7 @@ struct jwks_settings {
 	const char *url;	/* JWT_JWKS_URL, or NULL */
 	const char *file;	/* JWT_JWKS_FILE, or NULL */
 	const char *cache_file;	/* JWT_JWKS_CACHE_FILE; NULL: the default */
+	int allow_http;		/* JWT_JWKS_ALLOW_HTTP: http:// to any host */
 	unsigned algorithms;	/* allowed; 0: whatever the keys name */
 	long cache_seconds;
 	long retry_seconds;
@@ -67,8 +68,9 @@ struct jwks;
 
 /*
  * Opens a key source. A URL is fetched when a token first needs it; a file
- * is read now, and a file that cannot be used is an error. Returns NULL
- * with a message in err.
+ * is read now, and a file that cannot be used is an error, as is a URL
+ * that is neither https:// nor, unless allow_http, http:// to a loopback
+ * host. Returns NULL with a message in err.
  */
 struct jwks *jwks_open(const struct jwks_settings *s, char *err,
     size_t errlen);

@@ -9,6 +9,7 @@
  * clock, so the cache and refresh rules are checked to the second.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,8 @@ static struct config cfg;
 static char dir[64];
 static pid_t server = -1;
 static int port;
+/* The old default cache folder, when a test took it: removed after. */
+static char old_taken[64];
 
 static void
 setup(void)
@@ -73,6 +76,8 @@ teardown(void)
 		waitpid(server, NULL, 0);
 		server = -1;
 	}
+	if (old_taken[0] != '\0')
+		unlink(old_taken);
 	config_free(&cfg);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
@@ -1002,6 +1007,56 @@ Test(jwks, configuration_rules)
 	ikey_free(&ed);
 }
 
+/* cfg with url and the issuer's claims: config_check's answer, err set. */
+static int
+check_url(const char *url, const char *allow_http, char *err, size_t errlen)
+{
+	config_free(&cfg);
+	memset(&cfg, 0, sizeof(cfg));
+	set_cfg("JWT_JWKS_URL", url);
+	set_cfg("JWT_JWKS_ALLOW_HTTP", allow_http);
+	set_cfg("JWT_JWKS_ISSUER", BASE_URL);
+	set_cfg("JWT_JWKS_AUDIENCE", BASE_URL);
+	set_cfg("JWT_JWKS_CACHE_FILE", "/nonexistent/cache.json");
+	err[0] = '\0';
+	return config_check(&cfg, err, errlen);
+}
+
+/*
+ * docs/API.md "External issuer settings": http:// only to a loopback
+ * issuer (a development Better Auth), unless JWT_JWKS_ALLOW_HTTP=on; else
+ * the programs refuse to start, as for any bad setting.
+ */
+Test(jwks, plain_http_only_to_a_loopback_issuer_unless_allowed)
+{
+	static const char *const loopback[] = {
+		"http://localhost:3000/api/auth/jwks", "http://LOCALHOST/jwks",
+		"http://127.0.0.1:3000/jwks", "http://127.1.2.3/jwks",
+		"http://[::1]:3000/jwks", "https://auth.example/jwks",
+	};
+	static const char *const elsewhere[] = {
+		"http://auth.example/api/auth/jwks", "http://10.0.0.1:3000/jwks",
+		"http://128.0.0.1/jwks", "http://[::2]/jwks",
+		"http://localhost.evil.example/jwks",
+		"http://127.0.0.1.evil.example/jwks",
+	};
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++)
+		cr_assert_eq(check_url(loopback[i], "off", err, sizeof(err)), 0,
+		    "%s: %s", loopback[i], err);
+	for (size_t i = 0; i < sizeof(elsewhere) / sizeof(elsewhere[0]); i++) {
+		cr_assert_eq(check_url(elsewhere[i], "off", err, sizeof(err)), -1,
+		    "%s taken", elsewhere[i]);
+		cr_assert(strstr(err, "JWT_JWKS_ALLOW_HTTP") != NULL, "%s", err);
+		cr_assert_eq(check_url(elsewhere[i], "on", err, sizeof(err)), 0,
+		    "%s with JWT_JWKS_ALLOW_HTTP=on: %s", elsewhere[i], err);
+	}
+	cr_assert_eq(config_set(&cfg, "JWT_JWKS_ALLOW_HTTP", "yes", err,
+	    sizeof(err)), -1);
+	cr_assert(strstr(err, "on or off") != NULL, "%s", err);
+}
+
 Test(jwks, a_jwks_file_is_read_again_when_it_changes)
 {
 	struct ikey a, b, *first[] = { &a }, *both[] = { &a, &b }, *second[] = { &b };
@@ -1440,44 +1495,276 @@ Test(jwks, bad_answers_keep_the_known_keys)
 	ikey_free(&b);
 }
 
+/* Where a jwks_open writes its lines: stderr into path from now on. */
+static int
+stderr_into(const char *path)
+{
+	int saved, fd;
+
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	cr_assert(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	return saved;
+}
+
+/* stderr back as it was. */
+static void
+stderr_back(int saved)
+{
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+}
+
+/* The lines of path that contain what. */
+static int
+log_lines(const char *path, const char *what)
+{
+	char line[4096];
+	int n = 0;
+	FILE *f;
+
+	cr_assert_not_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, what) != NULL) {
+			fprintf(stderr, "logged: %s", line);
+			n++;
+		}
+	fclose(f);
+	return n;
+}
+
+/* A config of the default cache file (no JWT_JWKS_CACHE_FILE) for url. */
+static void
+open_default(struct config *c, const char *url)
+{
+	char err[512];
+
+	memset(c, 0, sizeof(*c));
+	cr_assert_eq(config_set(c, "JWT_JWKS_URL", url, err, sizeof(err)), 0);
+	cr_assert_eq(config_set(c, "JWT_JWKS_ISSUER", BASE_URL, err, sizeof(err)), 0);
+	cr_assert_eq(config_set(c, "JWT_JWKS_AUDIENCE", BASE_URL, err, sizeof(err)), 0);
+	cr_assert_eq(config_check(c, err, sizeof(err)), 0, "%s", err);
+}
+
+static enum token_status
+verify_with(struct config *c, const struct ikey *ik, time_t now)
+{
+	char *p = ba_payload("u", now + LIFETIME, BASE_URL), *t = ba_token(ik, p);
+	struct token_claims claims;
+	enum token_status st = token_verify_jwt(c, t, now, &claims);
+
+	free(p);
+	free(t);
+	return st;
+}
+
+/* The URL of the served set, with a query of its own (a cache file's name). */
+static void
+serve(struct ikey *const *keys, size_t n, char *url, size_t len)
+{
+	put_set("jwks.json", keys, n);
+	server = jwks_server_fork(dir, &port);
+	cr_assert_gt(server, 0);
+	snprintf(url, len, "http://127.0.0.1:%d/jwks.json?%s", port,
+	    keys[0]->kid);
+}
+
+/* The only environment the default cache folder is chosen by. */
+static void
+cache_env(const char *cache_directory, const char *home)
+{
+	unsetenv("XDG_CACHE_HOME");
+	unsetenv("TASKAPI_ENV_FILE");
+	if (cache_directory != NULL)
+		setenv("CACHE_DIRECTORY", cache_directory, 1);
+	else
+		unsetenv("CACHE_DIRECTORY");
+	if (home != NULL)
+		setenv("HOME", home, 1);
+	else
+		unsetenv("HOME");
+}
+
+/*
+ * The folder /tmp/taskapi-jwks-<uid> made first by someone else (here, a
+ * link to a folder of theirs), when it does not exist yet: the programs
+ * once took their default cache folder there.
+ */
+static void
+take_old_tmp_folder(void)
+{
+	char *theirs = path_in("theirs"), path[64];
+
+	snprintf(path, sizeof(path), "/tmp/taskapi-jwks-%u",
+	    (unsigned)geteuid());
+	cr_assert_eq(mkdir(theirs, 0700), 0);
+	/* When it exists already (the programs' own, or taken), as it is. */
+	if (symlink(theirs, path) == 0)
+		snprintf(old_taken, sizeof(old_taken), "%s", path);
+	free(theirs);
+}
+
+/*
+ * docs/API.md "External issuer settings": the default cache folder is
+ * never one another local user could make first: systemd's
+ * CACHE_DIRECTORY when set, else the user's ~/.cache/taskapi. A
+ * CACHE_DIRECTORY that is a link, or another user's, or writable by
+ * others, is refused in one log line, and ~/.cache/taskapi serves: every
+ * process shares one fetch, and a process started while the issuer is
+ * down still has the keys.
+ */
+Test(jwks, a_cache_folder_taken_by_someone_else_is_refused_once)
+{
+	struct ikey a, *first[] = { &a };
+	struct config second, third;
+	char url[160], *taken = path_in("taken"), *real = path_in("real");
+	char *home = path_in("home"), *log = path_in("stderr.log");
+	int saved;
+
+	ikey_make(&a, "Ed25519", "EdDSA");
+	serve(first, 1, url, sizeof(url));
+	take_old_tmp_folder();
+	cr_assert_eq(mkdir(real, 0700), 0);
+	cr_assert_eq(symlink(real, taken), 0);
+	cr_assert_eq(mkdir(home, 0700), 0);
+	cache_env(taken, home);
+	saved = stderr_into(log);
+	open_default(&cfg, url);
+	stderr_back(saved);
+	cr_assert_eq(log_lines(log, "taskapi: jwks:"), 1, "one line in the log");
+	cr_assert_eq(log_lines(log, "link"), 1, "it says why");
+	saved = stderr_into(log);
+	cr_assert_eq(verify_token_at(&a, NOW), TOKEN_OK);
+	stderr_back(saved);
+	cr_assert_eq(log_lines(log, "taskapi: jwks:"), 0, "said once only");
+	cr_assert_eq(fetches(), 1);
+	/* Another process: the set from the file in ~/.cache/taskapi. */
+	open_default(&second, url);
+	cr_assert_eq(verify_with(&second, &a, NOW + 5), TOKEN_OK);
+	cr_assert_eq(fetches(), 1, "the second process fetched again");
+	/* The issuer down: a process started now still has the keys. */
+	kill(server, SIGKILL);
+	waitpid(server, NULL, 0);
+	server = -1;
+	open_default(&third, url);
+	cr_assert_eq(verify_with(&third, &a, NOW + 3600), TOKEN_OK,
+	    "a known kid with the issuer down");
+	/* Nothing went where the link pointed. */
+	{
+		char cmd[512];
+
+		snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s')\" && "
+		    "ls '%s'/.cache/taskapi/jwks-*.json >/dev/null", real, home);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+	}
+	config_free(&second);
+	config_free(&third);
+	free(taken);
+	free(real);
+	free(home);
+	free(log);
+	ikey_free(&a);
+}
+
+/*
+ * No folder to trust at all: the keys a process fetched still serve it
+ * from memory while the issuer is down (an unknown kid is 401, not 503),
+ * and the log says so once.
+ */
+Test(jwks, without_a_cache_folder_a_process_keeps_its_keys_in_memory)
+{
+	struct ikey a, b, *first[] = { &a };
+	char url[160], *others = path_in("others"), *log = path_in("stderr.log");
+	int saved;
+
+	ikey_make(&a, "Ed25519", "EdDSA");
+	ikey_make(&b, "Ed25519", "EdDSA");
+	serve(first, 1, url, sizeof(url));
+	/* Another user's folder (the suite runs as root, as make test does),
+	 * and no home folder; the env file's folder is another user's too. */
+	cr_assert_eq(geteuid(), 0, "run the suite as root (make test does)");
+	cr_assert_eq(mkdir(others, 0755), 0);
+	cr_assert_eq(chown(others, 65534, 65534), 0);
+	cache_env(others, NULL);
+	{
+		char *env = path_in("others/taskapi.env"),
+		    *beside = path_in("others/.taskapi-cache");
+
+		cr_assert_eq(mkdir(beside, 0777), 0);
+		cr_assert_eq(chmod(beside, 0777), 0);
+		setenv("TASKAPI_ENV_FILE", env, 1);
+		free(env);
+		free(beside);
+	}
+	saved = stderr_into(log);
+	open_default(&cfg, url);
+	stderr_back(saved);
+	cr_assert_eq(log_lines(log, "taskapi: jwks:"), 1, "one line in the log");
+	cr_assert_eq(log_lines(log, "no cache file"), 1, "it says so");
+	cr_assert_eq(verify_token_at(&a, NOW), TOKEN_OK);
+	cr_assert_eq(fetches(), 1);
+	kill(server, SIGKILL);
+	waitpid(server, NULL, 0);
+	server = -1;
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(verify_token_at(&a, NOW + 3600 + 60 * i), TOKEN_OK,
+		    "a known kid from memory, the issuer down");
+	cr_assert_eq(verify_token_at(&b, NOW + 4000), TOKEN_INVALID);
+	free(others);
+	free(log);
+	ikey_free(&a);
+	ikey_free(&b);
+}
+
+/* systemd's CacheDirectory= (mode 0755 by default) is taken as it is. */
 Test(jwks, the_default_cache_file_is_private)
 {
 	struct ikey a, *first[] = { &a };
-	char err[512], url[160], path[128];
+	char url[160], *cachedir = path_in("var-cache"), *home = path_in("home");
+	char *p;
 	struct stat st;
 
 	ikey_make(&a, "Ed25519", "EdDSA");
-	put_set("jwks.json", first, 1);
-	server = jwks_server_fork(dir, &port);
-	cr_assert_gt(server, 0);
-	/* A URL of its own, so no other test shares the default file. */
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/jwks.json?%s", port, a.kid);
-	set_cfg("JWT_JWKS_URL", url);
-	set_cfg("JWT_JWKS_ISSUER", BASE_URL);
-	set_cfg("JWT_JWKS_AUDIENCE", BASE_URL);
-	cr_assert_eq(config_check(&cfg, err, sizeof(err)), 0, "%s", err);
+	serve(first, 1, url, sizeof(url));
+	cr_assert_eq(mkdir(cachedir, 0755), 0);
+	cr_assert_eq(chmod(cachedir, 0755), 0);
+	cache_env(cachedir, NULL);
+	open_default(&cfg, url);
 	cr_assert_eq(verify_token_at(&a, NOW), TOKEN_OK);
-	snprintf(path, sizeof(path), "/tmp/taskapi-jwks-%u", (unsigned)geteuid());
-	cr_assert_eq(lstat(path, &st), 0);
+	cr_assert(asprintf(&p, "ls %s/jwks-*.json >/dev/null", cachedir) > 0);
+	cr_assert_eq(system(p), 0, "%s", p);
+	free(p);
+	/* Without it, ~/.cache/taskapi, made private. */
+	config_free(&cfg);
+	cr_assert_eq(mkdir(home, 0755), 0);
+	cache_env(NULL, home);
+	open_default(&cfg, url);
+	cr_assert_eq(verify_token_at(&a, NOW), TOKEN_OK);
+	cr_assert(asprintf(&p, "%s/.cache/taskapi", home) > 0);
+	cr_assert_eq(lstat(p, &st), 0, "%s", p);
 	cr_assert(S_ISDIR(st.st_mode));
 	cr_assert_eq(st.st_mode & 0777, 0700, "mode %o", st.st_mode & 0777);
 	cr_assert_eq(st.st_uid, geteuid());
+	free(p);
 	/* Exactly one file there names our URL: the default cache file. */
 	{
-		char cmd[512], out[256] = "";
-		FILE *p;
+		char cmd[512], out[512] = "";
+		FILE *f;
 
-		snprintf(cmd, sizeof(cmd), "grep -l -F '%s' %s/*.json", a.kid, path);
-		p = popen(cmd, "r");
-		cr_assert_not_null(p);
-		cr_assert_not_null(fgets(out, sizeof(out), p));
-		pclose(p);
+		snprintf(cmd, sizeof(cmd), "grep -l -F '%s' %s/.cache/taskapi/*.json",
+		    a.kid, home);
+		cr_assert_not_null(f = popen(cmd, "r"));
+		cr_assert_not_null(fgets(out, sizeof(out), f));
+		pclose(f);
 		out[strcspn(out, "\n")] = '\0';
 		cr_assert_eq(lstat(out, &st), 0, "%s", out);
 		cr_assert_eq(st.st_mode & 0777, 0600);
-		unlink(out);
-		strcat(out, ".lock");
-		unlink(out);
 	}
+	free(cachedir);
+	free(home);
 	ikey_free(&a);
 }
