@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "support/helpers.h"
 #include "support/hostile.h"
 #include "support/issuer.h"
+#include "support/jwks_server.h"
 #include "support/keys.h"
 #include "support/procs.h"
 
@@ -33,13 +35,31 @@ struct key {
 	char *jwk;
 };
 
+/* A request's status and how long it took. */
+struct timed {
+	long status;
+	double took;
+};
+
+/* Another server, on another port, that a redirect may point to. */
+static pid_t elsewhere = -1;
+
+static void issuer_file(const char *name, const char *text);
+
 static void
 teardown(void)
 {
 	/* Whatever happened, the next suite finds the issuer as it was. */
 	issuer_signal(SIGCONT);
 	issuer_signal(SIGUSR2);
+	issuer_file("jwks.json.delay", NULL);
+	issuer_file("jwks.json.location", NULL);
 	issuer_restore();
+	if (elsewhere > 0) {
+		kill(elsewhere, SIGKILL);
+		waitpid(elsewhere, NULL, 0);
+		elsewhere = -1;
+	}
 }
 
 TestSuite(jwks_rotation, .fini = teardown);
@@ -51,6 +71,21 @@ retry_seconds(void)
 
 	cr_assert(s != NULL && atol(s) > 0, "JWT_JWKS_RETRY_SECONDS is not set: run make test");
 	return atol(s);
+}
+
+/* Writes what the issuer's server answers (DIR/name), or removes it. */
+static void
+issuer_file(const char *name, const char *text)
+{
+	const char *d = getenv("TASKAPI_TEST_JWKS_DIR");
+	char path[4096];
+
+	cr_assert(d != NULL, "TASKAPI_TEST_JWKS_DIR is not set: run make test");
+	snprintf(path, sizeof(path), "%s/%s", d, name);
+	if (text == NULL)
+		cr_assert(unlink(path) == 0 || errno == ENOENT, "unlink %s", path);
+	else
+		cr_assert_eq(key_write_file(path, text), 0, "cannot write %s", path);
 }
 
 /* Long enough that any process may fetch again. */
@@ -92,6 +127,54 @@ me_status(const struct key *k)
 	http_free(r);
 	free(t);
 	return status;
+}
+
+/*
+ * GET /api/auth/me with a fresh user's token of each of keys[0..n), all at
+ * once, each from a process of its own: each status and time in out.
+ */
+static void
+me_at_once(const struct key *const *keys, int n, struct timed *out)
+{
+	char *tokens[8], sub[33];
+	pid_t pids[8];
+	int fds[2];
+
+	cr_assert_leq(n, 8);
+	for (int i = 0; i < n; i++) {
+		key_random_id(sub);
+		tokens[i] = issuer_token(keys[i]->k, "EdDSA", keys[i]->kid, sub,
+		    NULL);
+	}
+	cr_assert_eq(pipe(fds), 0);
+	for (int i = 0; i < n; i++) {
+		cr_assert_geq(pids[i] = fork(), 0);
+		if (pids[i] == 0) {
+			struct { int i; struct timed t; } rec = { i, { 0, 0 } };
+			double t0 = test_monotonic_s();
+			struct http_res *r = http_json("GET", "/api/auth/me",
+			    tokens[i], NULL);
+
+			rec.t.status = r->status;
+			rec.t.took = test_monotonic_s() - t0;
+			_exit(write(fds[1], &rec, sizeof(rec)) == sizeof(rec) ?
+			    0 : 1);
+		}
+	}
+	close(fds[1]);
+	for (int k = 0; k < n; k++) {
+		struct { int i; struct timed t; } rec;
+
+		cr_assert_eq(read(fds[0], &rec, sizeof(rec)), sizeof(rec),
+		    "a request's process ended without an answer");
+		cr_assert(rec.i >= 0 && rec.i < n);
+		out[rec.i] = rec.t;
+	}
+	close(fds[0]);
+	for (int i = 0; i < n; i++) {
+		waitpid(pids[i], NULL, 0);
+		free(tokens[i]);
+	}
 }
 
 /*
@@ -276,7 +359,7 @@ Test(jwks_rotation, a_worker_that_never_had_the_keys_answers_503_until_the_issue
 	http_free(r);
 
 	issuer_signal(SIGUSR1);
-	snprintf(cache, sizeof(cache), "%s/jwks-cache.json", dir);
+	snprintf(cache, sizeof(cache), "%s/cache/jwks-cache.json", dir);
 	cr_assert(unlink(cache) == 0 || errno == ENOENT, "unlink %s", cache);
 	route_restart(dir, "auth_me", 60.0);
 	for (int i = 0; i < 3; i++) {
@@ -309,4 +392,122 @@ Test(jwks_rotation, a_worker_that_never_had_the_keys_answers_503_until_the_issue
 	http_free(r);
 	free(t);
 	EVP_PKEY_free(k);
+}
+
+/*
+ * docs/API.md "External issuers": never twice within the retry period,
+ * counted from a fetch's start. An issuer that takes 1.5 s to answer
+ * (most of the suite's 2 s period) is fetched once for six requests of an
+ * unknown kid at once: the others see the fetch in flight and answer from
+ * the keys they have, instead of fetching again once it ended.
+ */
+Test(jwks_rotation, a_slow_issuer_is_fetched_once_for_requests_at_once)
+{
+	struct key fresh;
+	const struct key *six[6];
+	const char *one[1];
+	struct timed t[6];
+	int before, fetched, took_it = 0;
+
+	key_make(&fresh);
+	one[0] = fresh.jwk;
+	issuer_publish(one, 1);
+	issuer_file("jwks.json.delay", "1500");
+	wait_retry();
+	before = issuer_fetches();
+	for (int i = 0; i < 6; i++)
+		six[i] = &fresh;
+	me_at_once(six, 6, t);
+	fetched = issuer_fetches() - before;
+	for (int i = 0; i < 6; i++) {
+		fprintf(stderr, "jwks slow: request %d: %ld in %.2f s\n", i,
+		    t[i].status, t[i].took);
+		cr_assert(t[i].status == 200 || t[i].status == 401,
+		    "request %d: %ld", i, t[i].status);
+		took_it += t[i].status == 200;
+	}
+	cr_assert_eq(fetched, 1, "%d fetches for 6 requests at once", fetched);
+	cr_assert_geq(took_it, 1, "the request that fetched has the new key");
+	issuer_file("jwks.json.delay", NULL);
+	/* Every worker has it now, from the cache file, with no fetch. */
+	for (int i = 0; i < 8; i++)
+		cr_assert_eq(me_status(&fresh), 200, "try %d", i);
+	cr_assert_eq(issuer_fetches() - before, 1);
+	key_free(&fresh);
+}
+
+/*
+ * A hanging issuer holds the one request that fetches, and no other:
+ * three requests of an unknown kid and one of a known kid at once, on two
+ * workers; only one of them waits out the fetch's 5 s.
+ */
+Test(jwks_rotation, a_hanging_issuer_holds_one_request_not_every_one)
+{
+	struct key known, fresh;
+	const struct key *four[4];
+	struct timed t[4];
+	int waited = 0;
+
+	known_then_fresh(&known, &fresh);
+	issuer_signal(SIGSTOP);
+	wait_retry();
+	four[0] = four[1] = four[2] = &fresh;
+	four[3] = &known;
+	me_at_once(four, 4, t);
+	for (int i = 0; i < 4; i++) {
+		fprintf(stderr, "jwks hang: request %d: %ld in %.2f s\n", i,
+		    t[i].status, t[i].took);
+		cr_assert_eq(t[i].status, i < 3 ? 401 : 200, "request %d", i);
+		waited += t[i].took >= 4.0;
+	}
+	cr_assert_leq(waited, 1, "%d requests waited on the issuer", waited);
+	cr_assert_lt(t[3].took, 4.0, "the known kid waited %.2f s", t[3].took);
+	issuer_signal(SIGCONT);
+	wait_retry();
+	cr_assert_eq(me_status(&fresh), 200, "the new kid once the issuer answers");
+	key_free(&known);
+	key_free(&fresh);
+}
+
+/*
+ * docs/API.md "External issuer settings": a redirect is followed within
+ * the URL's origin only. One to a server on another port of the same host
+ * is not: the keys it serves are never loaded. One to another path of the
+ * same server still is.
+ */
+Test(jwks_rotation, a_redirect_to_another_port_is_not_followed)
+{
+	struct key fresh;
+	char other[] = "/tmp/jwks-elsewhere.XXXXXX", path[4096], loc[256];
+	char *set, *port;
+	int other_port;
+
+	key_make(&fresh);
+	set = key_set((const char *const *)&fresh.jwk, 1);
+	cr_assert_not_null(mkdtemp(other));
+	snprintf(path, sizeof(path), "%s/jwks.json", other);
+	cr_assert_eq(key_write_file(path, set), 0);
+	elsewhere = jwks_server_fork(other, &other_port);
+	cr_assert_gt(elsewhere, 0);
+	snprintf(loc, sizeof(loc), "http://127.0.0.1:%d/jwks.json", other_port);
+	issuer_file("jwks.json.location", loc);
+	wait_retry();
+	cr_assert_eq(me_status(&fresh), 401, "a key served on another port");
+	cr_assert_eq(jwks_server_requests(other), 0, "fetched from port %d",
+	    other_port);
+	/* The same origin, another path: followed. */
+	snprintf(path, sizeof(path), "%s/port", getenv("TASKAPI_TEST_JWKS_DIR"));
+	cr_assert_not_null(port = key_read_file(path));
+	issuer_file("moved.json", set);
+	snprintf(loc, sizeof(loc), "http://127.0.0.1:%d/moved.json", atoi(port));
+	issuer_file("jwks.json.location", loc);
+	wait_retry();
+	cr_assert_eq(me_status(&fresh), 200, "a key behind a same-origin redirect");
+	issuer_file("jwks.json.location", NULL);
+	issuer_file("moved.json", NULL);
+	snprintf(path, sizeof(path), "rm -rf '%s'", other);
+	cr_assert_eq(system(path), 0);
+	free(port);
+	free(set);
+	key_free(&fresh);
 }

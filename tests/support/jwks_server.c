@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "support/jwks_server.h"
@@ -32,6 +33,7 @@ static void handle(int conn, const char *dir);
 static int name_ok(const char *name);
 static char *read_small(const char *path, size_t *len);
 static void send_all(int fd, const char *buf, size_t len);
+static void pause_ms(long ms);
 
 int
 jwks_server_listen(int port)
@@ -188,6 +190,10 @@ handle(int conn, const char *dir)
 		status = 404;
 		goto answer;
 	}
+	snprintf(path, sizeof(path), "%s/%s.delay", dir, name);
+	if ((extra = read_small(path, &elen)) != NULL)
+		pause_ms(atol(extra));
+	free(extra);
 	snprintf(path, sizeof(path), "%s/%s.status", dir, name);
 	if ((extra = read_small(path, &elen)) != NULL)
 		status = atoi(extra);
@@ -266,4 +272,14 @@ send_all(int fd, const char *buf, size_t len)
 		buf += n;
 		len -= (size_t)n;
 	}
+}
+
+/* A slow issuer: ms of silence before the answer, whatever signals come. */
+static void
+pause_ms(long ms)
+{
+	struct timespec left = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (ms > 0 && nanosleep(&left, &left) != 0)
+		;
 }

@@ -2,7 +2,9 @@
  * jwks_server.h: a small HTTP/1.1 server that plays an issuer's JWKS
  * endpoint for the tests. GET /<name> answers the file DIR/<name> (200,
  * application/json); DIR/<name>.status holds another status to answer
- * with, DIR/<name>.location a redirect target. Every request line is
+ * with, DIR/<name>.location a redirect target, DIR/<name>.delay the
+ * milliseconds to wait before answering (a slow issuer; one connection is
+ * served at a time, so the others wait too). Every request line is
  * appended to DIR/requests.log, so a test can count the fetches.
  * The issuer going away: SIGUSR1 closes the listening socket (connections
  * are refused) and SIGUSR2 opens it again on the same port; SIGSTOP makes
