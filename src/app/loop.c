@@ -5,7 +5,6 @@
  * either way each request goes through app_handle (pipeline.c) and its
  * answer is written in one piece.
  */
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include "app/app.h"
 #include "app/listener.h"
+#include "http/body.h"
 #include "http/status.h"
 
 static void on_terminate(int sig);
@@ -27,7 +27,6 @@ static int serve_fcgi(const struct route *route,
 static int serve_cgi(const struct route *route,
     const struct app_handler *handlers, const struct config *cfg);
 static const char *cgi_param(void *ctx, const char *name);
-static int cgi_read(void *ctx, char *buf, int n);
 static const char *fcgi_param(void *ctx, const char *name);
 static int fcgi_read(void *ctx, char *buf, int n);
 static int fcgi_write(void *ctx, const char *buf, size_t n);
@@ -185,6 +184,7 @@ static int
 serve_cgi(const struct route *route, const struct app_handler *handlers,
     const struct config *cfg)
 {
+	struct body_cgi_input in;
 	struct request req;
 	struct response res;
 	struct db db;
@@ -194,8 +194,17 @@ serve_cgi(const struct route *route, const struct app_handler *handlers,
 	db.unnamed = 1;
 	db.role_checked = 1;
 	response_init(&res);
-	if (request_parse(&req, cgi_param, cgi_read, NULL) != 0)
+	/*
+	 * docs/API.md "Shared hosting (Apache)": the whole body within
+	 * CGI_BODY_TIMEOUT, or 408 and exit. Apache passes the body on as it
+	 * comes, so a client trickling it would hold this process as long as
+	 * it liked.
+	 */
+	body_cgi_input_init(&in, STDIN_FILENO, cfg->cgi_body_timeout);
+	if (request_parse(&req, cgi_param, body_cgi_read, &in) != 0)
 		response_error(&res, 500, status_detail(500));
+	else if (in.timed_out)
+		response_error(&res, 408, status_detail(408));
 	else
 		app_handle(route, handlers, cfg, &db, &req, &res, time(NULL));
 	if (response_write_cgi(&res) != 0)
@@ -211,18 +220,6 @@ cgi_param(void *ctx, const char *name)
 {
 	(void)ctx;
 	return getenv(name);
-}
-
-static int
-cgi_read(void *ctx, char *buf, int n)
-{
-	ssize_t got;
-
-	(void)ctx;
-	do
-		got = read(STDIN_FILENO, buf, (size_t)n);
-	while (got < 0 && errno == EINTR);
-	return (int)got;
 }
 
 static void

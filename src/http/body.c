@@ -3,10 +3,15 @@
  * us: strict UTF-8 on the raw bytes (400) and, inside strings, no U+0000
  * and no lone surrogates (422), lengths counted in code points.
  */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -16,6 +21,7 @@
 #include "text/text.h"
 
 static int body_check_text(const struct request *req, const char **detail);
+static long long body_now_ms(void);
 
 int
 body_is_json_type(const char *ct)
@@ -158,4 +164,53 @@ body_parse_object(const struct request *req, struct json_object **out,
 	}
 	*out = obj;
 	return 0;
+}
+
+static long long
+body_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+body_cgi_input_init(struct body_cgi_input *in, int fd, long seconds)
+{
+	in->fd = fd;
+	in->deadline_ms = body_now_ms() + (long long)seconds * 1000;
+	in->timed_out = 0;
+}
+
+/*
+ * Waits in poll for what is left of the deadline, then reads what came:
+ * a client that sends a byte now and then never makes one read wait long,
+ * so only a deadline on the whole body ends it.
+ */
+int
+body_cgi_read(void *ctx, char *buf, int n)
+{
+	struct body_cgi_input *in = ctx;
+	struct pollfd pfd = { .fd = in->fd, .events = POLLIN };
+	long long left;
+	ssize_t got;
+	int ready;
+
+	for (;;) {
+		left = in->deadline_ms - body_now_ms();
+		if (left <= 0) {
+			in->timed_out = 1;
+			return -1;
+		}
+		ready = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (ready < 0 && errno != EINTR)
+			return -1;
+		if (ready <= 0)
+			continue;	/* interrupted, or the time is up */
+		got = read(in->fd, buf, (size_t)n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		return (int)got;
+	}
 }
