@@ -258,10 +258,26 @@ Test(identity, a_jwks_token_cannot_name_a_local_account)
 	r = http_json("POST", "/api/tasks", forged, "{\"title\":\"planted\"}");
 	cr_assert_eq(r->status, 401, "%ld %s", r->status, r->body);
 	http_free(r);
-	/* The account's own token is untouched, and sees one task. */
+	r = http_json("PATCH", path, forged, "{\"title\":\"renamed\"}");
+	cr_assert_eq(r->status, 401, "%ld %s", r->status, r->body);
+	http_free(r);
+	snprintf(path, sizeof(path), "/api/tasks/%s/complete", task);
+	r = http_json("PATCH", path, forged, NULL);
+	cr_assert_eq(r->status, 401, "%ld %s", r->status, r->body);
+	http_free(r);
+	snprintf(path, sizeof(path), "/api/tasks/%s", task);
+	r = http_json("DELETE", path, forged, NULL);
+	cr_assert_eq(r->status, 401, "%ld %s", r->status, r->body);
+	http_free(r);
+	/* The account's own token is untouched, and sees its task as it was. */
 	r = http_json("GET", "/api/tasks", mine, NULL);
 	cr_assert_eq(r->status, 200);
 	cr_assert_str_eq(http_header(r, "X-Total-Count"), "1");
+	http_free(r);
+	r = http_json("GET", path, mine, NULL);
+	cr_assert_eq(r->status, 200);
+	cr_assert_str_eq(json_str(r, "title"), "Mine alone");
+	cr_assert_eq(json_flag(r, "is_completed"), 0);
 	http_free(r);
 	free(forged);
 	free(mine);
