@@ -125,8 +125,8 @@ jwks_retry_after(const struct jwks *j, time_t now)
 	long left = j->checked_at == 0 ? 1 :
 	    (long)(j->checked_at + j->retry_seconds - now);
 
-	/* may_fetch() lets a clock that went back a period fetch at once. */
-	return left < 1 || left > j->retry_seconds ? 1 : left;
+	/* A fetch that ended after this request began: a whole period. */
+	return left < 1 ? 1 : left > j->retry_seconds ? j->retry_seconds : left;
 }
 
 void
@@ -210,29 +210,32 @@ stale(const struct jwks *j, time_t now)
 }
 
 /*
- * At most one fetch per retry period, whatever asks for it. The period
- * counts from the last fetch's start, by any process; one that starts
- * while this request runs is not a clock gone back. A clock that did go
- * back more than a period fetches at once.
+ * At most one fetch per retry period, whatever asks for it: none while
+ * one is under way (checked_at is its start), and none within the period
+ * after it ended (checked_at is its end). Another process's fetch that
+ * started or ended while this request ran is not a clock gone back; a
+ * clock that went back further than a period and a fetch fetches at once.
  */
 static int
 may_fetch(const struct jwks *j, time_t now)
 {
 	return j->checked_at == 0 || now - j->checked_at >= j->retry_seconds ||
-	    j->checked_at > now + j->retry_seconds;
+	    j->checked_at > now + j->retry_seconds + JWKS_FETCH_TIMEOUT_MS / 1000;
 }
 
 /*
- * Fetches the set once, under the cache file's lock. The period begins
- * before the GET: its start goes to the cache file first, so the other
- * processes see a fetch in flight and neither start another nor wait on
- * the issuer; they answer from the keys they have (a process that has none
- * waits a moment for the fetch, then answers 503). So one request per
- * period at most waits on the issuer, at most JWKS_FETCH_TIMEOUT_MS.
+ * Fetches the set once, under the cache file's lock. Its start goes to
+ * the cache file before the GET, so the other processes see a fetch under
+ * way and neither start another nor wait on the issuer: they answer from
+ * the keys they have (a process that has none waits a moment for the
+ * fetch, then answers 503). Its end goes there after, and the next fetch
+ * comes a period later. So one request per period at most waits on the
+ * issuer, at most JWKS_FETCH_TIMEOUT_MS, however slow it is.
  */
 static void
 refresh(struct jwks *j, time_t now)
 {
+	struct timespec start;
 	int lock = -2;
 
 	if (j->cache_path != NULL) {
@@ -246,9 +249,11 @@ refresh(struct jwks *j, time_t now)
 		if (!may_fetch(j, now))
 			goto out;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	j->checked_at = now;
 	cache_write(j);
 	fetch_set(j, now, JWKS_FETCH_TIMEOUT_MS);
+	j->checked_at = now + jwks_elapsed_ms(&start) / 1000;
 	cache_write(j);
 out:
 	if (lock >= 0)
