@@ -328,6 +328,38 @@ Test(jwk_keys, a_signature_whose_r_is_of_small_order_is_refused)
 	EVP_PKEY_free(k);
 }
 
+/* EdDSA has one spelling: OpenSSL refuses S + L (RFC 8032 5.1.7: S < L). */
+Test(jwk_keys, an_eddsa_signature_has_one_spelling)
+{
+	EVP_PKEY *k = key_new("Ed25519");
+	char *jwk = key_jwk(k, "ed", "EdDSA");
+	const char *jwks[1] = { jwk };
+	char *t = jws_sign(k, "EdDSA", "{\"alg\":\"EdDSA\",\"kid\":\"ed\"}", PAYLOAD);
+	const char *dot = strrchr(t, '.');
+	unsigned char *raw, sig[64];
+	size_t len;
+	BIGNUM *s, *l = NULL;
+	char *in;
+
+	use_keys(jwks, 1);
+	raw = b64url_decode(dot + 1, strlen(dot + 1), &len);
+	cr_assert(raw != NULL && len == 64);
+	memcpy(sig, raw, 64);
+	free(raw);
+	cr_assert(asprintf(&in, "%.*s", (int)(dot - t), t) > 0);
+	cr_assert_eq(verify_sig(in, sig, 64), TOKEN_OK);
+	s = BN_lebin2bn(sig + 32, 32, NULL);
+	cr_assert(BN_hex2bn(&l, ED25519_L) > 0 && BN_add(s, s, l) == 1);
+	cr_assert_eq(BN_bn2lebinpad(s, sig + 32, 32), 32);
+	cr_assert_eq(verify_sig(in, sig, 64), TOKEN_INVALID);
+	BN_free(s);
+	BN_free(l);
+	free(in);
+	free(t);
+	free(jwk);
+	EVP_PKEY_free(k);
+}
+
 /* ---- RSA exponents ---- */
 
 /* A new RSA key of 2048 bits whose public exponent is e. */
