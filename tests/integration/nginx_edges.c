@@ -389,7 +389,7 @@ Test(nginx_edges, its_own_refusals_are_json)
 {
 	static const char *const codings[] = { "foo", "gzip, chunked",
 		"identity", "chunked, chunked" };
-	char request[512], *answer;
+	char request[512], *answer, *big;
 
 	for (size_t i = 0; i < NELEM(codings); i++) {
 		snprintf(request, sizeof(request), "POST /api/tasks HTTP/1.1\r\n"
@@ -412,6 +412,13 @@ Test(nginx_edges, its_own_refusals_are_json)
 	    "Host: twice\r\nConnection: close\r\n\r\n");
 	raw_json_error(answer, 400, "Bad request", "two Host headers");
 	free(answer);
+	/* A header over the 128 KiB buffers: nginx's 494, answered 400. */
+	big = str_repeat("GET /api/health HTTP/1.1\r\nHost: localhost\r\n"
+	    "Connection: close\r\nX-Big: ", "z", 140000, "\r\n\r\n");
+	answer = raw_exchange(big);
+	raw_json_error(answer, 400, "Bad request", "a header of 140 KB");
+	free(answer);
+	free(big);
 }
 
 /* ---- 6. the page's headers on every answer ---------------------------- */

@@ -36,6 +36,10 @@ Test(routes, a_path_finds_its_route_as_nginx_routes_it)
 		{ "/api/health/", NULL },
 		{ "/api/HEALTH", NULL },
 		{ "/api/healthz", NULL },
+		/* A final newline (a decoded %0A) is no route. */
+		{ "/api/health\n", NULL },
+		{ "/api/tasks\n", NULL },
+		{ "/api/tasks/abc/complete\n", NULL },
 		{ "/api", NULL },
 		{ "", NULL },
 		{ NULL, NULL },
