@@ -3,8 +3,8 @@
  * 1.10 signs them, and they are verified here with OpenSSL's HMAC; an
  * external issuer's (EdDSA, ES256, RS256...) are checked against its key
  * set by jwks.c. Either way, the header and the payload are read as
- * strictly as a request body, and exp, nbf, iss, aud and the subject are
- * checked by one function. The hot path costs one signature check (an
+ * strictly as a request body, and exp, nbf, iat, iss, aud and the subject
+ * are checked by one function. The hot path costs one signature check (an
  * HMAC-SHA256 over a keyed context made once, or an Ed25519/ECDSA/RSA
  * verification) and two small JSON parses.
  */

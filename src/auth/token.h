@@ -14,7 +14,7 @@
 
 struct config;
 
-/* docs/API.md "Tokens issued here": clock-skew leeway for exp and nbf. */
+/* docs/API.md "Tokens issued here": clock-skew leeway for exp, nbf and iat. */
 #define TOKEN_LEEWAY 30
 /* docs/API.md "Subjects": a subject is at most 255 characters (code points). */
 #define TOKEN_SUBJECT_MAX 255
