@@ -1537,13 +1537,14 @@ log_lines(const char *path, const char *what)
 	return n;
 }
 
-/* A config of the default cache file (no JWT_JWKS_CACHE_FILE) for url. */
+/* c (zeroed, or in use: it is freed first) made again with the default
+ * cache file (no JWT_JWKS_CACHE_FILE) for url. */
 static void
 open_default(struct config *c, const char *url)
 {
 	char err[512];
 
-	memset(c, 0, sizeof(*c));
+	config_free(c);
 	cr_assert_eq(config_set(c, "JWT_JWKS_URL", url, err, sizeof(err)), 0);
 	cr_assert_eq(config_set(c, "JWT_JWKS_ISSUER", BASE_URL, err, sizeof(err)), 0);
 	cr_assert_eq(config_set(c, "JWT_JWKS_AUDIENCE", BASE_URL, err, sizeof(err)), 0);
@@ -1620,7 +1621,7 @@ take_old_tmp_folder(void)
 Test(jwks, a_cache_folder_taken_by_someone_else_is_refused_once)
 {
 	struct ikey a, *first[] = { &a };
-	struct config second, third;
+	struct config second = { 0 }, third = { 0 };
 	char url[160], *taken = path_in("taken"), *real = path_in("real");
 	char *home = path_in("home"), *log = path_in("stderr.log");
 	int saved;
