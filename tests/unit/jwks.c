@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1320,6 +1321,91 @@ Test(jwks, other_processes_use_the_cache_file_and_its_times)
 	free(t);
 	config_free(&other);
 	free(cache);
+	ikey_free(&a);
+	ikey_free(&b);
+}
+
+/*
+ * Another process in the middle of a fetch: it holds the fetch lock beside
+ * the cache file. Returns its pid, once it holds it; SIGKILL ends it,
+ * or 20 s.
+ */
+static pid_t
+fetching_elsewhere(const char *lock)
+{
+	int ready[2];
+	pid_t pid;
+	char c;
+
+	cr_assert_eq(pipe(ready), 0);
+	cr_assert_geq(pid = fork(), 0);
+	if (pid == 0) {
+		int fd = open(lock, O_RDWR | O_CREAT, 0600);
+
+		/* Gone by itself should the test stop short of killing it. */
+		alarm(20);
+		if (fd < 0 || flock(fd, LOCK_EX) != 0)
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	cr_assert_eq(read(ready[0], &c, 1), 1, "the other process has no lock");
+	close(ready[0]);
+	return pid;
+}
+
+/*
+ * docs/API.md "External issuers": while another process fetches, this one
+ * neither fetches too nor waits on the issuer: a kid it lacks is refused
+ * at once. One that has no keys at all waits for that fetch a moment, then
+ * answers 503.
+ */
+Test(jwks, a_fetch_under_way_elsewhere_is_not_waited_for)
+{
+	struct ikey a, b, *first[] = { &a }, *both[] = { &a, &b };
+	char *cache = path_in("cache.json"), *lock = path_in("cache.json.lock");
+	struct config cold = { 0 };
+	struct token_claims c;
+	char err[512], url[128], *t;
+	double t0, took;
+	pid_t other;
+
+	ikey_make(&a, "Ed25519", "EdDSA");
+	ikey_make(&b, "Ed25519", "EdDSA");
+	use_url(first, 1);
+	cr_assert_eq(verify_token_at(&a, NOW), TOKEN_OK);
+	put_set("jwks.json", both, 2);
+	other = fetching_elsewhere(lock);
+	t0 = test_monotonic_s();
+	cr_assert_eq(verify_token_at(&b, NOW + 31), TOKEN_INVALID);
+	cr_assert_eq(verify_token_at(&a, NOW + 32), TOKEN_OK);
+	took = test_monotonic_s() - t0;
+	cr_assert_lt(took, 1.0, "waited %.2f s on another's fetch", took);
+	cr_assert_eq(fetches(), 1, "a second fetch while one is under way");
+	/* A process that never had the set, and no cache file yet. */
+	cr_assert_eq(unlink(cache), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/jwks.json", port);
+	config_set(&cold, "JWT_JWKS_URL", url, err, sizeof(err));
+	config_set(&cold, "JWT_JWKS_CACHE_FILE", cache, err, sizeof(err));
+	config_set(&cold, "JWT_JWKS_ISSUER", BASE_URL, err, sizeof(err));
+	config_set(&cold, "JWT_JWKS_AUDIENCE", BASE_URL, err, sizeof(err));
+	cr_assert_eq(config_check(&cold, err, sizeof(err)), 0, "%s", err);
+	t = good_token(&a, "u");
+	t0 = test_monotonic_s();
+	cr_assert_eq(token_verify_jwt(&cold, t, NOW + 33, &c), TOKEN_UNAVAILABLE);
+	took = test_monotonic_s() - t0;
+	cr_assert(took >= 0.9 && took < 3.0, "the cold process waited %.2f s",
+	    took);
+	cr_assert_eq(fetches(), 1);
+	kill(other, SIGKILL);
+	waitpid(other, NULL, 0);
+	free(t);
+	config_free(&cold);
+	free(cache);
+	free(lock);
 	ikey_free(&a);
 	ikey_free(&b);
 }
