@@ -1,7 +1,7 @@
 /*
- * Integration: what one user may hold and take (docs/API.md "Task
- * creation": the quota of TASKS_PER_USER_MAX tasks; docs/API.md "Task
- * list": a page stops at LIST_MAX_BYTES). The instance runs with the
+ * Integration: what one user may hold and take. The quota of
+ * TASKS_PER_USER_MAX tasks: docs/API.md "Task creation". A page stops at
+ * LIST_MAX_BYTES: docs/API.md "Task list". The instance runs with the
  * defaults (tests/run unsets every setting). A user is filled up to the
  * quota by the schema's owner in one INSERT, as a client with time would
  * through the API; every create, list and delete checked goes through

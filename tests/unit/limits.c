@@ -1,7 +1,7 @@
 /*
- * Unit: the limits of what one user may hold and take (docs/API.md "Task
- * creation", docs/API.md "Task list"): the two settings' bounds and
- * defaults, and the largest task object the list can meet, written by the
+ * Unit: the limits of what one user may hold and take, of
+ * docs/API.md "Task creation" and docs/API.md "Task list": the two
+ * settings' bounds and defaults, and the largest task object the list can meet, written by the
  * programs' own writer, against the figure the floor of LIST_MAX_BYTES
  * rests on.
  */
