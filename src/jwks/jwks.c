@@ -30,6 +30,7 @@ static enum jwks_lookup find_at_url(struct jwks *j, const char *kid, int alg,
 static int stale(const struct jwks *j, time_t now);
 static int may_fetch(const struct jwks *j, time_t now);
 static void refresh(struct jwks *j, time_t now);
+static void fetch_timed(struct jwks *j, time_t now);
 static void fetch_set(struct jwks *j, time_t now, long budget_ms);
 
 struct jwks *
@@ -185,7 +186,8 @@ find_in_file(struct jwks *j, const char *kid, int alg, time_t now)
  * JWT_JWKS_URL: whatever another process fetched is taken in at once (an
  * lstat when nothing changed), so every process serves the newest set: a
  * key the issuer removed goes everywhere. Fetched again for an unknown kid
- * or a stale set, as the refresh rules allow.
+ * or a stale set, as the refresh rules allow; a process with no set at all
+ * also looks for a fetch under way (refresh waits a moment for it).
  */
 static enum jwks_lookup
 find_at_url(struct jwks *j, const char *kid, int alg, time_t now)
@@ -194,7 +196,8 @@ find_at_url(struct jwks *j, const char *kid, int alg, time_t now)
 
 	cache_sync(j);
 	found = keyset_lookup(j->set, kid, alg);
-	if ((found == JWKS_KEY_NONE || stale(j, now)) && may_fetch(j, now)) {
+	if ((found == JWKS_KEY_NONE || stale(j, now)) &&
+	    (may_fetch(j, now) || j->set == NULL)) {
 		refresh(j, now);
 		found = keyset_lookup(j->set, kid, alg);
 	}
@@ -235,29 +238,34 @@ may_fetch(const struct jwks *j, time_t now)
 static void
 refresh(struct jwks *j, time_t now)
 {
-	struct timespec start;
 	int lock = -2;
 
 	if (j->cache_path != NULL) {
 		lock = cache_lock(j, j->set == NULL ? JWKS_COLD_WAIT_MS : 0);
-		if (lock == -1) {
-			/* Its result comes through the cache file. */
-			cache_sync(j);
-			return;
-		}
+		/* Another's fetch, under way (-1) or just ended: its result
+		 * and its times come through the cache file. */
 		cache_sync(j);
-		if (!may_fetch(j, now))
-			goto out;
+		if (lock == -1)
+			return;
 	}
+	if (may_fetch(j, now))
+		fetch_timed(j, now);
+	if (lock >= 0)
+		close(lock);	/* releases the lock */
+}
+
+/* One fetch, its start and then its end told to the other processes. */
+static void
+fetch_timed(struct jwks *j, time_t now)
+{
+	struct timespec start;
+
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	j->checked_at = now;
 	cache_write(j);
 	fetch_set(j, now, JWKS_FETCH_TIMEOUT_MS);
 	j->checked_at = now + jwks_elapsed_ms(&start) / 1000;
 	cache_write(j);
-out:
-	if (lock >= 0)
-		close(lock);	/* releases the lock */
 }
 
 /* One GET of the set within budget_ms: the new set taken, or why not logged. */

@@ -1855,3 +1855,57 @@ Test(jwks, the_default_cache_file_is_private)
 	free(home);
 	ikey_free(&a);
 }
+
+/*
+ * The first fetch of all, under way in another process, which wrote its
+ * start (and no set yet) to the cache file: a process with no keys waits
+ * for it, a moment at most, and then serves from its result with no fetch
+ * of its own, rather than answering 503 while the keys are on their way.
+ */
+Test(jwks, a_process_with_no_keys_waits_a_moment_for_the_first_fetch)
+{
+	struct ikey a, *first[] = { &a };
+	char *cache = path_in("cache.json"), *lock = path_in("cache.json.lock");
+	char *text, *done, url[128];
+	int ready[2];
+	pid_t other;
+
+	ikey_make(&a, "Ed25519", "EdDSA");
+	use_url(first, 1);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/jwks.json", port);
+	/* What the fetching process writes before its GET, and after. */
+	cr_assert(asprintf(&text, "{\"source\":\"%s\",\"fetched_at\":0,"
+	    "\"checked_at\":%ld,\"jwks\":null}", url, NOW) > 0);
+	cr_assert(asprintf(&done, "{\"source\":\"%s\",\"fetched_at\":%ld,"
+	    "\"checked_at\":%ld,\"jwks\":{\"keys\":[%s]}}", url, NOW, NOW,
+	    a.jwk) > 0);
+	cr_assert_eq(pipe(ready), 0);
+	cr_assert_geq(other = fork(), 0);
+	if (other == 0) {
+		struct timespec pause_300ms = { 0, 300000000L };
+		int fd = open(lock, O_RDWR | O_CREAT, 0600);
+
+		if (fd < 0 || flock(fd, LOCK_EX) != 0 ||
+		    key_write_file(cache, text) != 0 ||
+		    write(ready[1], "x", 1) != 1)
+			_exit(1);
+		nanosleep(&pause_300ms, NULL);
+		/* No assertion here: this process is not the test's. */
+		_exit(key_write_file(cache, done) == 0 ? 0 : 1);
+	}
+	close(ready[1]);
+	{
+		char c;
+
+		cr_assert_eq(read(ready[0], &c, 1), 1, "the other process failed");
+	}
+	close(ready[0]);
+	cr_assert_eq(verify_token_at(&a, NOW + 1), TOKEN_OK);
+	cr_assert_eq(fetches(), 0, "a fetch of its own");
+	waitpid(other, NULL, 0);
+	free(text);
+	free(done);
+	free(cache);
+	free(lock);
+	ikey_free(&a);
+}
