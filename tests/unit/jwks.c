@@ -1885,6 +1885,7 @@ Test(jwks, a_process_with_no_keys_waits_a_moment_for_the_first_fetch)
 		struct timespec pause_300ms = { 0, 300000000L };
 		int fd = open(lock, O_RDWR | O_CREAT, 0600);
 
+		alarm(20);	/* gone by itself, whatever happens */
 		if (fd < 0 || flock(fd, LOCK_EX) != 0 ||
 		    key_write_file(cache, text) != 0 ||
 		    write(ready[1], "x", 1) != 1)
