@@ -198,8 +198,10 @@ proc_status_line(pid_t pid, const char *name, char *out, size_t len)
 /*
  * pid runs as an unprivileged user: its real, effective, saved and
  * file-system ids, user and group, are not root's (as root: the workers'
- * user; otherwise the invoking user's, all of them), and it holds no
- * capability, effective, permitted or ambient.
+ * user; otherwise the invoking user's, all of them), it holds no
+ * capability, effective, permitted or ambient, and it can gain none
+ * (no_new_privs: a set-user-ID or file-capability program it runs does
+ * not raise it, as systemd's NoNewPrivileges=).
  */
 static void
 process_is_unprivileged(pid_t pid, const char *what)
@@ -227,6 +229,9 @@ process_is_unprivileged(pid_t pid, const char *what)
 		cr_assert_eq(strtoull(v, NULL, 16), 0, "%s has %s %s", what,
 		    caps[i], v);
 	}
+	cr_assert(proc_status_line(pid, "NoNewPrivs", v, sizeof(v)));
+	cr_assert_eq(atoi(v), 1, "%s may gain privileges: NoNewPrivs %s",
+	    what, v);
 }
 
 Test(local_socket, workers_run_unprivileged_with_no_capabilities)
