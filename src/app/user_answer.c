@@ -88,8 +88,8 @@ user_answer_accounts_here(struct ctx *c)
  * docs/API.md "Users on first need": an external issuer's subject gets a
  * users row on first need, with the token's email when it is valid, else
  * with none. The email is for show: another user may have it too, since
- * only accounts registered here are unique by it (docs/API.md "Email
- * addresses"), and so it never blocks a registration.
+ * only accounts registered here are unique by it, and so it never blocks
+ * a registration (docs/API.md "Email addresses").
  */
 int
 user_answer_ensure_row(struct ctx *c)
