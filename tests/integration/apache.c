@@ -15,116 +15,37 @@
  *                   alone, as it holds every worker for seconds)
  * The nginx runs leave these suites out (tests/run).
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
 #include "support/helpers.h"
+#include "support/raw.h"
 
 /* tests/e2e/apache/server writes CGI_BODY_TIMEOUT=2 in the env file. */
 #define APACHE_BODY_TIMEOUT_S 2.0
 /* How long a raw exchange may take before it counts as a hang. */
 #define APACHE_HANG_MS 10000
 
-/* A connection to the instance's Apache (TASKAPI_TEST_URL http://host:port). */
-static int
-apache_connect(void)
-{
-	const char *url = getenv("TASKAPI_TEST_URL");
-	const char *host, *colon;
-	char addr[64];
-	struct sockaddr_in sa;
-	int fd;
-
-	cr_assert(url != NULL && strncmp(url, "http://", 7) == 0,
-	    "TASKAPI_TEST_URL is not set: run the suite with tests/run");
-	host = url + 7;
-	colon = strchr(host, ':');
-	cr_assert(colon != NULL && (size_t)(colon - host) < sizeof(addr));
-	snprintf(addr, sizeof(addr), "%.*s", (int)(colon - host), host);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((unsigned short)atoi(colon + 1));
-	cr_assert_eq(inet_pton(AF_INET, addr, &sa.sin_addr), 1, "host %s", addr);
-	cr_assert((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0,
-	    "connect: %s", strerror(errno));
-	return fd;
-}
-
-/* Sends all of buf; 0, or -1 when the peer has gone. */
-static int
-apache_send(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Reads until the server closes or ms pass; the bytes, NUL-terminated. */
-static char *
-apache_read(int fd, int ms, int *closed)
-{
-	double start = test_monotonic_s();
-	size_t cap = 4096, len = 0;
-	char *out;
-
-	*closed = 0;
-	cr_assert_not_null(out = malloc(cap));
-	for (;;) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
-		int left = ms - (int)((test_monotonic_s() - start) * 1000);
-		ssize_t n;
-
-		if (left <= 0 || poll(&pfd, 1, left) <= 0)
-			break;
-		if (len + 1024 > cap)
-			cr_assert_not_null(out = realloc(out, cap *= 2));
-		n = recv(fd, out + len, cap - len - 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			*closed = 1;
-			break;
-		}
-		len += (size_t)n;
-	}
-	out[len] = '\0';
-	return out;
-}
-
 /* One request on its own connection; the whole answer (free()). */
 static char *
 apache_exchange(const char *request)
 {
-	int fd = apache_connect(), closed;
-	char *reply;
+	int fd = raw_connect();
+	struct raw_reply reply;
 
-	cr_assert_eq(apache_send(fd, request, strlen(request)), 0);
-	reply = apache_read(fd, APACHE_HANG_MS, &closed);
+	cr_assert_eq(raw_send(fd, request, strlen(request)), 0);
+	raw_read(fd, APACHE_HANG_MS, &reply);
 	close(fd);
-	cr_assert(closed, "no answer and no close within %d ms to %.60s",
+	cr_assert(reply.closed, "no answer and no close within %d ms to %.60s",
 	    APACHE_HANG_MS, request);
-	return reply;
+	return reply.data;
 }
 
 /* The status of an answer's first line; 0 when there is none. */
@@ -293,7 +214,7 @@ apache_trickle(int fd, const char *body, double interval, double seconds)
 	size_t sent = 0, len = strlen(body);
 
 	while (sent < len - 1 && test_monotonic_s() - start < seconds) {
-		cr_assert_eq(apache_send(fd, body + sent, 1), 0,
+		cr_assert_eq(raw_send(fd, body + sent, 1), 0,
 		    "Apache closed after %zu bytes", sent);
 		sent++;
 		usleep((useconds_t)(interval * 1e6));
@@ -312,9 +233,10 @@ Test(apache_slow, a_trickled_body_is_408_and_creates_nothing)
 	static const char body[] = "{\"title\":\"too slow to be created\"}";
 	char subject[37], head[2048];
 	struct http_res *r;
-	char *token, *reply;
+	struct raw_reply reply;
+	char *token;
 	size_t sent;
-	int fd, closed;
+	int fd;
 
 	test_uuid(subject);
 	token = token_for(subject);
@@ -322,16 +244,16 @@ Test(apache_slow, a_trickled_body_is_408_and_creates_nothing)
 	    "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
 	    "Content-Length: %zu\r\nConnection: close\r\n\r\n", token,
 	    strlen(body));
-	fd = apache_connect();
-	cr_assert_eq(apache_send(fd, head, strlen(head)), 0);
+	fd = raw_connect();
+	cr_assert_eq(raw_send(fd, head, strlen(head)), 0);
 	sent = apache_trickle(fd, body, 0.25, APACHE_BODY_TIMEOUT_S + 1.5);
-	cr_assert_eq(apache_send(fd, body + sent, strlen(body) - sent), 0);
-	reply = apache_read(fd, APACHE_HANG_MS, &closed);
+	cr_assert_eq(raw_send(fd, body + sent, strlen(body) - sent), 0);
+	raw_read(fd, APACHE_HANG_MS, &reply);
 	close(fd);
-	cr_expect_eq(apache_status(reply), 408, "%.300s", reply);
-	cr_expect(apache_is_json(reply), "%.300s", reply);
-	apache_detail_is(reply, "Request timeout", "a trickled body");
-	free(reply);
+	cr_expect_eq(apache_status(reply.data), 408, "%.300s", reply.data);
+	cr_expect(apache_is_json(reply.data), "%.300s", reply.data);
+	apache_detail_is(reply.data, "Request timeout", "a trickled body");
+	free(reply.data);
 	r = http_json("GET", "/api/tasks", token, NULL);
 	cr_assert_eq(r->status, 200);
 	cr_expect(r->json != NULL && json_object_array_length(r->json) == 0,
@@ -361,7 +283,7 @@ apache_trickle_all(void *arg)
 
 	while (!t->stop && test_monotonic_s() - start < APACHE_TRICKLE_S) {
 		for (int i = 0; i < APACHE_TRICKLERS; i++)
-			if (t->fds[i] >= 0 && apache_send(t->fds[i], " ", 1) != 0) {
+			if (t->fds[i] >= 0 && raw_send(t->fds[i], " ", 1) != 0) {
 				close(t->fds[i]);
 				t->fds[i] = -1;
 			}
@@ -387,29 +309,29 @@ Test(apache_workers, trickling_clients_do_not_take_every_worker,
 	static const char health[] = "GET /api/health HTTP/1.1\r\nHost: x\r\n"
 	    "Connection: close\r\n\r\n";
 	struct apache_tricklers t = { .stop = 0 };
+	struct raw_reply reply;
 	pthread_t thread;
 	double start;
-	char *reply;
-	int fd, closed;
+	int fd;
 
 	for (int i = 0; i < APACHE_TRICKLERS; i++) {
-		t.fds[i] = apache_connect();
-		cr_assert_eq(apache_send(t.fds[i], head, sizeof(head) - 1), 0);
+		t.fds[i] = raw_connect();
+		cr_assert_eq(raw_send(t.fds[i], head, sizeof(head) - 1), 0);
 	}
 	cr_assert_eq(pthread_create(&thread, NULL, apache_trickle_all, &t), 0);
 	sleep(1);
 	start = test_monotonic_s();
-	fd = apache_connect();
-	cr_assert_eq(apache_send(fd, health, strlen(health)), 0);
-	reply = apache_read(fd, 20000, &closed);
+	fd = raw_connect();
+	cr_assert_eq(raw_send(fd, health, strlen(health)), 0);
+	raw_read(fd, 20000, &reply);
 	close(fd);
 	t.stop = 1;
 	pthread_join(thread, NULL);
 	for (int i = 0; i < APACHE_TRICKLERS; i++)
 		if (t.fds[i] >= 0)
 			close(t.fds[i]);
-	cr_expect_eq(apache_status(reply), 200,
+	cr_expect_eq(apache_status(reply.data), 200,
 	    "GET /api/health while 70 clients trickle: no answer in %.1f s "
-	    "(%.60s)", test_monotonic_s() - start, reply);
-	free(reply);
+	    "(%.60s)", test_monotonic_s() - start, reply.data);
+	free(reply.data);
 }

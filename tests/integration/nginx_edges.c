@@ -10,21 +10,18 @@
  * a connection that stalls on purpose) goes over a raw TCP socket, from
  * the test's own client address.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <json-c/json.h>
 
 #include "support/helpers.h"
+#include "support/raw.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 /* tests/run's CORS_ALLOWED_ORIGINS holds this one. */
@@ -36,94 +33,18 @@
 
 /* ---- raw HTTP over TCP, from this test's client address --------------- */
 
-/* A connection to the instance's nginx from http_client_address(). */
-static int
-raw_connect(void)
-{
-	const char *url = getenv("TASKAPI_TEST_URL");
-	const char *host, *colon;
-	struct sockaddr_in sa, me;
-	char addr[64];
-	int fd;
-
-	cr_assert(url != NULL && strncmp(url, "http://", 7) == 0,
-	    "TASKAPI_TEST_URL is not set: run the suite with make test");
-	host = url + 7;
-	colon = strchr(host, ':');
-	cr_assert(colon != NULL && (size_t)(colon - host) < sizeof(addr));
-	snprintf(addr, sizeof(addr), "%.*s", (int)(colon - host), host);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((unsigned short)atoi(colon + 1));
-	cr_assert_eq(inet_pton(AF_INET, addr, &sa.sin_addr), 1, "host %s", addr);
-	memset(&me, 0, sizeof(me));
-	me.sin_family = AF_INET;
-	cr_assert_eq(inet_pton(AF_INET, http_client_address(), &me.sin_addr), 1);
-	cr_assert((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0,
-	    "socket: %s", strerror(errno));
-	cr_assert_eq(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0,
-	    "bind %s: %s", http_client_address(), strerror(errno));
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0,
-	    "connect: %s", strerror(errno));
-	return fd;
-}
-
-static void
-raw_send(int fd, const char *buf)
-{
-	size_t len = strlen(buf);
-
-	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		cr_assert(n > 0, "send: %s", strerror(errno));
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
-/* Reads until the server closes or RAW_WAIT_MS pass; a string to free(). */
-static char *
-raw_read(int fd)
-{
-	double start = test_monotonic_s();
-	size_t cap = 65536, len = 0;
-	char *out;
-
-	cr_assert_not_null(out = malloc(cap));
-	for (;;) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
-		int left = RAW_WAIT_MS - (int)((test_monotonic_s() - start) * 1000);
-		ssize_t n;
-
-		if (left <= 0 || poll(&pfd, 1, left) <= 0)
-			break;
-		n = recv(fd, out + len, cap - len - 1, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (len + 1 >= cap)
-			break;
-	}
-	out[len] = '\0';
-	return out;
-}
-
 /* One request on its own connection ("Connection: close"); the answer. */
 static char *
 raw_exchange(const char *request)
 {
 	int fd = raw_connect();
-	char *answer;
+	struct raw_reply reply;
 
-	raw_send(fd, request);
-	answer = raw_read(fd);
+	cr_assert_eq(raw_send(fd, request, strlen(request)), 0,
+	    "send: %s", strerror(errno));
+	raw_read(fd, RAW_WAIT_MS, &reply);
 	close(fd);
-	return answer;
+	return reply.data;
 }
 
 /* A raw answer's status code, or 0. */
@@ -274,7 +195,8 @@ slow_client(const char *token)
 	    "Host: localhost\r\nAuthorization: Bearer %s\r\n"
 	    "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{",
 	    token);
-	raw_send(fd, head);
+	cr_assert_eq(raw_send(fd, head, strlen(head)), 0,
+	    "send: %s", strerror(errno));
 	return fd;
 }
 
