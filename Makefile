@@ -158,7 +158,9 @@ migrate:
 # them). Between the first two: the page at / in headless Chromium, the
 # suite again behind PgBouncer in transaction mode, and the nginx + systemd
 # deployment (tests/e2e/deploy). Last, the suite through Apache as plain CGI
-# (make install, the .htaccess; then the virtual host). The last line is
+# (make install, the .htaccess; then the virtual host), and the suites of
+# what only Apache's path runs (the CGI body read, exact route ends, its
+# early errors) once more with the ASan+UBSan programs. The last line is
 # Criterion's summary.
 test: deps
 	@tests/lint/run
@@ -175,6 +177,8 @@ test: deps
 	@tests/run $(BUILD)/asan
 	@tests/run --apache $(BUILD)
 	@APACHE_SITE=vhost tests/run --apache $(BUILD)
+	@SANITIZE=1 TASKAPI_TEST_FILTER='@(apache_routes|apache_slow|apache_site|cgi)/*' \
+	    tests/run --apache $(BUILD)/asan
 
 # A headless Better Auth (email and password, the jwt() plugin) signs its
 # users' tokens with EdDSA, ES256, RS256, PS256 and ES512, and they drive
