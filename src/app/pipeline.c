@@ -89,8 +89,6 @@ run_handler(struct ctx *c, const struct route_method *m,
 {
 	/* Each request clears it on the way out: none inherits another's. */
 	assert(c->db->subject == NULL);
-	/* Responses carry user data and tokens: no cache may keep them. */
-	response_header(c->res, "Cache-Control", "no-store");
 	c->db->subject = m->auth == ROUTE_AUTH_REQUIRED ? c->claims.subject : NULL;
 	/*
 	 * docs/API.md "Subjects": the subject is the issuer's that made it.

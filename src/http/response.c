@@ -273,8 +273,8 @@ response_write(const struct response *res, response_write_fn wr, void *ctx)
 
 /*
  * docs/API.md "General": no answer is to be sniffed into another type, and
- * none is kept by a cache unless it says so itself (a handler's answer
- * already says no-store; an error, a 405 or a 204 would not).
+ * none is kept by a cache unless it says so itself: answers carry user
+ * data and tokens, and this is the one place that says no-store.
  */
 static const char *
 fixed_headers(const struct response *res)
