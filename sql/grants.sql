@@ -8,3 +8,6 @@ GRANT SELECT, INSERT ON users TO :"app_role";
 GRANT SELECT, INSERT, UPDATE, DELETE ON tasks TO :"app_role";
 -- Counts are kept by a trigger that runs as the owner; the role reads them.
 GRANT SELECT ON task_counts TO :"app_role";
+-- The changes feed reads tombstones and the pruning horizon; a trigger that
+-- runs as the owner writes them (006_task_versions.sql).
+GRANT SELECT ON task_tombstones, sync_horizons TO :"app_role";

@@ -27,6 +27,11 @@ enum task_col {
 	TASK_COL_IS_COMPLETED,		/* "t" or "f" */
 	TASK_COL_CREATED_AT,
 	TASK_COL_UPDATED_AT,
+	/*
+	 * One more at every change (sql/006_task_versions.sql): the ETag,
+	 * never part of the task object.
+	 */
+	TASK_COL_VERSION,
 	TASK_COL_COUNT_
 };
 #define COLUMNS_TASK \
@@ -36,7 +41,8 @@ enum task_col {
 	"description, " \
 	"is_completed, " \
 	COLUMNS_UTC("created_at") ", " \
-	COLUMNS_UTC("updated_at")
+	COLUMNS_UTC("updated_at") ", " \
+	"version"
 
 /*
  * The subject's task count ($1), of completed ones when $2 says so, from

@@ -22,8 +22,10 @@ cors_preflight(struct response *res, const struct config *cfg,
 	if (!allow_origin(res, cfg, origin))
 		return;
 	response_header(res, "Access-Control-Allow-Methods", "%s", allow);
+	/* docs/API.md "CORS and OpenAPI additions". */
 	response_header(res, "Access-Control-Allow-Headers",
-	    "Authorization, Content-Type");
+	    "Authorization, Content-Type, If-Match, If-None-Match, "
+	    "Idempotency-Key");
 	response_header(res, "Access-Control-Max-Age", "%d", CORS_MAX_AGE);
 }
 
@@ -33,7 +35,8 @@ cors_answer(struct response *res, const struct config *cfg,
 {
 	if (allow_origin(res, cfg, origin))
 		response_header(res, "Access-Control-Expose-Headers",
-		    "Location, X-Total-Count");
+		    "Location, X-Total-Count, ETag, Link, Idempotent-Replayed, "
+		    "Retry-After");
 }
 
 void

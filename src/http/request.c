@@ -36,6 +36,9 @@ request_parse(struct request *r, request_param_fn param, request_read_fn rd,
 	r->authorization = param_or_redirected(param, ctx, "HTTP_AUTHORIZATION");
 	r->origin = param_or(param, ctx, "HTTP_ORIGIN", NULL);
 	r->task_id = param_or_redirected(param, ctx, "TASK_ID");
+	r->if_match = param_or(param, ctx, "HTTP_IF_MATCH", NULL);
+	r->if_none_match = param_or(param, ctx, "HTTP_IF_NONE_MATCH", NULL);
+	r->idempotency_key = param_or(param, ctx, "HTTP_IDEMPOTENCY_KEY", NULL);
 	if (r->content_type != NULL && r->content_type[0] == '\0')
 		r->content_type = NULL;
 

@@ -32,6 +32,13 @@ struct request {
 	const char *authorization;	/* NULL when absent */
 	const char *origin;		/* NULL when absent */
 	const char *task_id;		/* the {id} of the path, NULL when absent */
+	/*
+	 * docs/API.md "Conditional requests, retries and paging": the raw
+	 * header values, NULL when absent (http/etag.h reads the first two).
+	 */
+	const char *if_match;
+	const char *if_none_match;
+	const char *idempotency_key;
 	char *body;			/* NUL-terminated copy, owned; "" when none */
 	size_t body_len;
 	enum body_state body_state;

@@ -14,7 +14,10 @@
 #include "support/helpers.h"
 
 #define ALLOWED "http://localhost:3000"
-#define EXPOSE "Location, X-Total-Count"
+#define EXPOSE "Location, X-Total-Count, ETag, Link, Idempotent-Replayed, " \
+	"Retry-After"
+#define ALLOW_HEADERS "Authorization, Content-Type, If-Match, If-None-Match, " \
+	"Idempotency-Key"
 
 struct route_allow {
 	char path[128];
@@ -192,7 +195,7 @@ Test(cors, preflight_from_an_allowed_origin)
 			header_is(r, "Access-Control-Allow-Origin", origins[o], routes[i].path);
 			header_is(r, "Vary", "Origin", routes[i].path);
 			header_is(r, "Access-Control-Allow-Methods", routes[i].allow, routes[i].path);
-			header_is(r, "Access-Control-Allow-Headers", "Authorization, Content-Type",
+			header_is(r, "Access-Control-Allow-Headers", ALLOW_HEADERS,
 			    routes[i].path);
 			header_is(r, "Access-Control-Max-Age", "600", routes[i].path);
 			cr_assert_null(http_header(r, "Access-Control-Allow-Credentials"));

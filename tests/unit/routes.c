@@ -163,14 +163,16 @@ Test(routes, cors_headers_by_kind_of_answer)
 	    "Access-Control-Allow-Origin: " ALLOWED "\r\n"
 	    "Vary: Origin\r\n"
 	    "Access-Control-Allow-Methods: GET, POST, OPTIONS\r\n"
-	    "Access-Control-Allow-Headers: Authorization, Content-Type\r\n"
+	    "Access-Control-Allow-Headers: Authorization, Content-Type, "
+	    "If-Match, If-None-Match, Idempotency-Key\r\n"
 	    "Access-Control-Max-Age: 600\r\n");
 	response_reset(&res);
 	cors_answer(&res, &cfg, ALLOWED);
 	cr_expect_str_eq(res.headers,
 	    "Access-Control-Allow-Origin: " ALLOWED "\r\n"
 	    "Vary: Origin\r\n"
-	    "Access-Control-Expose-Headers: Location, X-Total-Count\r\n");
+	    "Access-Control-Expose-Headers: Location, X-Total-Count, ETag, "
+	    "Link, Idempotent-Replayed, Retry-After\r\n");
 	response_reset(&res);
 	cors_error_page(&res, &cfg, ALLOWED);
 	cr_expect_str_eq(res.headers,
