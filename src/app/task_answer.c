@@ -4,6 +4,9 @@
  * answer PUT, PATCH and the toggle share.
  */
 #include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <libpq-fe.h>
 
@@ -11,6 +14,10 @@
 #include "app/task_answer.h"
 #include "db/columns.h"
 #include "domain/task.h"
+#include "http/etag.h"
+
+static void task_answer_holder(struct ctx *c, int mine_status);
+static void task_answer_kept(struct ctx *c, const PGresult *res, int status);
 
 /* The row's columns as JSON: 20 rows of a list cost a few microseconds. */
 void
@@ -18,10 +25,13 @@ task_answer_write(struct response *out, const PGresult *res, int row)
 {
 	/*
 	 * Only our statements reach here: those that return the task object,
-	 * and the list's, which adds its count after it (db/columns.h).
+	 * the list's, which adds its count after it, and the keyed writes',
+	 * which add what happened (db/columns.h).
 	 */
 	assert(PQnfields(res) == TASK_COL_COUNT_ ||
-	    PQnfields(res) == TASK_LIST_COL_COUNT_);
+	    PQnfields(res) == TASK_LIST_COL_COUNT_ ||
+	    PQnfields(res) == TASK_KEYED_COL_COUNT_ ||
+	    PQnfields(res) == TASK_CHANGES_COL_COUNT_);
 	assert(row >= 0 && row < PQntuples(res));
 	response_json_lit(out, "{\"id\":");
 	response_json_strz(out, PQgetvalue(res, row, TASK_COL_ID));
@@ -77,25 +87,60 @@ task_answer_list(struct response *out, const PGresult *res, size_t max_bytes)
 void
 task_answer_missing(struct ctx *c)
 {
+	task_answer_holder(c, 412);
+}
+
+/*
+ * One query tells whose the id is (sql/007_idempotency.sql task_holder):
+ * docs/API.md "Ownership" first, another subject's task is 403 and
+ * untouched; the subject's own is mine_status's answer.
+ */
+static void
+task_answer_holder(struct ctx *c, int mine_status)
+{
 	const char *params[2] = { c->req->task_id, c->claims.subject };
 	PGresult *res;
+	const char *who;
 
 	/*
 	 * Every route checks the id first (task_answer_id_checked): a
 	 * malformed one here would be a 500 from the uuid cast, not a 404.
 	 */
 	assert(task_id_valid(c->req->task_id));
-	res = ctx_rows(c, STMT_TASK_HELD_BY_OTHER, 2, params, "task_held_by_other");
+	res = ctx_rows(c, STMT_TASK_HOLDER, 2, params, "task_holder");
 	if (res == NULL)
 		return;
-	if (PQntuples(res) != 1)
-		ctx_internal(c, "task_held_by_other", "no row");
-	/* docs/API.md "Ownership": another subject's task is 403, untouched. */
-	else if (PQgetvalue(res, 0, TASK_HELD_COL_BY_OTHER)[0] == 't')
+	who = PQntuples(res) == 1 ? PQgetvalue(res, 0, TASK_HOLDER_COL_WHO) : "";
+	if (strcmp(who, "other") == 0)
 		response_error(c->res, 403, "Not authorized to access this task");
-	else
+	else if (strcmp(who, "none") == 0)
 		response_error(c->res, 404, "Task not found");
+	/* docs/API.md "ETags and preconditions": the task is unchanged. */
+	else if (strcmp(who, "mine") == 0)
+		response_error(c->res, mine_status, mine_status == 412 ?
+		    "Precondition failed" : "If-Match required");
+	else
+		ctx_internal(c, "task_holder", "no row");
 	PQclear(res);
+}
+
+void
+task_answer_etag(struct response *out, const PGresult *res, int row)
+{
+	response_header(out, "ETag", "\"%s\"",
+	    PQgetvalue(res, row, TASK_COL_VERSION));
+}
+
+bool
+task_answer_if_match_given(struct ctx *c)
+{
+	/* An empty If-Match is none, as nginx passes it (precondition.h). */
+	if (!c->cfg->require_if_match ||
+	    (c->req->if_match != NULL && c->req->if_match[0] != '\0'))
+		return true;
+	/* docs/API.md "ETags and preconditions": after the 404 and 403. */
+	task_answer_holder(c, 428);
+	return false;
 }
 
 bool
@@ -110,17 +155,74 @@ task_answer_id_checked(struct ctx *c)
 
 void
 task_answer_row(struct ctx *c, enum db_stmt stmt, int nparams,
-    const char *const *params, const char *what)
+    const char *const *params, const char *what, bool conditional)
 {
 	PGresult *res = ctx_rows(c, stmt, nparams, params, what);
+	char etag[ETAG_MAX];
 
 	if (res == NULL)
 		return;
 	if (PQntuples(res) == 1) {
-		response_json_begin(c->res, 200);
-		task_answer_write(c->res, res, 0);
-		response_json_end(c->res);
+		task_answer_etag(c->res, res, 0);
+		snprintf(etag, sizeof(etag), "\"%s\"",
+		    PQgetvalue(res, 0, TASK_COL_VERSION));
+		/* RFC 9110 15.4.5: a 304 has no body, but the ETag. */
+		if (conditional && etag_none_match(c->req->if_none_match, etag))
+			response_empty(c->res, 304);
+		else {
+			response_json_begin(c->res, 200);
+			task_answer_write(c->res, res, 0);
+			response_json_end(c->res);
+		}
 	} else
 		task_answer_missing(c);
 	PQclear(res);
+}
+
+void
+task_answer_keyed(struct ctx *c, const PGresult *res)
+{
+	const char *outcome;
+	int status;
+
+	assert(PQnfields(res) == TASK_KEYED_COL_COUNT_);
+	if (PQntuples(res) != 1) {
+		ctx_internal(c, "keyed write", "no row");
+		return;
+	}
+	outcome = PQgetvalue(res, 0, TASK_KEYED_COL_OUTCOME);
+	if (strcmp(outcome, "busy") == 0)
+		response_error(c->res, 409,
+		    "A request with this Idempotency-Key is in progress");
+	else if (strcmp(outcome, "reused") == 0)
+		response_error(c->res, 422,
+		    "Idempotency-Key reused with a different request");
+	/* docs/API.md "Task creation": the quota is reached. */
+	else if (strcmp(outcome, "full") == 0)
+		response_error(c->res, 409, "Task limit reached");
+	else if (strcmp(outcome, "missed") == 0)
+		task_answer_missing(c);
+	else {
+		status = atoi(PQgetvalue(res, 0, TASK_KEYED_COL_STATUS));
+		if (strcmp(outcome, "replay") == 0)
+			response_header(c->res, "Idempotent-Replayed", "true");
+		task_answer_kept(c, res, status);
+	}
+}
+
+/* A keyed write's answer, new or replayed: the kept status and task. */
+static void
+task_answer_kept(struct ctx *c, const PGresult *res, int status)
+{
+	if (PQgetisnull(res, 0, TASK_COL_ID)) {
+		response_empty(c->res, status);
+		return;
+	}
+	task_answer_etag(c->res, res, 0);
+	if (status == 201)
+		response_header(c->res, "Location", "/api/tasks/%s",
+		    PQgetvalue(res, 0, TASK_COL_ID));
+	response_json_begin(c->res, status);
+	task_answer_write(c->res, res, 0);
+	response_json_end(c->res);
 }

@@ -95,6 +95,90 @@ enum task_held_col {
 };
 #define COLUMNS_TASK_HELD "task_held_by_other($1, $2)"
 
+/*
+ * docs/API.md "ETags and preconditions": the row's version is one of
+ * If-Match's (a bigint[]), or the parameter is NULL (no If-Match, or `*`).
+ */
+#define COLUMNS_IF_MATCH(param) "(" param "::bigint[] IS NULL OR " \
+	"version = ANY (" param "::bigint[]))"
+
+/* STMT_TASK_HOLDER: one row, "mine", "other" or "none" (sql/007). */
+enum task_holder_col {
+	TASK_HOLDER_COL_WHO,
+	TASK_HOLDER_COL_COUNT_
+};
+#define COLUMNS_TASK_HOLDER "task_holder($1, $2)"
+
+/*
+ * The keyed writes (sql/007_idempotency.sql): the task's columns as kept
+ * (all NULL for a 204 or a refusal), then what happened and the status.
+ */
+enum task_keyed_col {
+	TASK_KEYED_COL_OUTCOME = TASK_COL_COUNT_,
+	TASK_KEYED_COL_STATUS,		/* SQL NULL unless done or replayed */
+	TASK_KEYED_COL_COUNT_
+};
+#define COLUMNS_TASK_KEYED \
+	"k.answer[1], k.answer[2], k.answer[3], k.answer[4], k.answer[5], " \
+	"k.answer[6], k.answer[7], k.answer[8], k.outcome, k.status"
+
+/*
+ * STMT_TASK_CHANGES (docs/API.md "Changes feed"): the task's columns (NULL
+ * but the id for a deletion), then what the feed needs: one row at least,
+ * with kind NULL when nothing changed, so the horizon and the cluster
+ * always come back.
+ */
+enum task_changes_col {
+	TASK_CHANGES_COL_KIND = TASK_COL_COUNT_,	/* "t", "d", or NULL */
+	TASK_CHANGES_COL_XID,		/* the change's transaction (xid8) */
+	TASK_CHANGES_COL_FOUND,		/* rows before the cut by bytes */
+	TASK_CHANGES_COL_PRUNED,	/* sync_horizons.pruned_xid, or NULL */
+	TASK_CHANGES_COL_CLUSTER,	/* the cluster's system identifier */
+	TASK_CHANGES_COL_COUNT_
+};
+#define COLUMNS_TASK_CHANGES COLUMNS_TASK ", kind, change_xid::text, " \
+	"found, pruned::text, cluster::text"
+
+/*
+ * One side of the feed: the subject's ($1) rows of table after the
+ * position ($2, $3), below the line, in (change_xid, id) order, at most
+ * $4, read along the index on (user_id, change_xid, id).
+ */
+#define COLUMNS_CHANGES_SIDE(cols, table) \
+	"(SELECT " cols " FROM " table " x WHERE x.user_id = $1 " \
+	"AND (x.change_xid, x.id) > ($2::xid8, $3::uuid) " \
+	"AND x.change_xid < h.line ORDER BY x.change_xid, x.id LIMIT $4)"
+#define COLUMNS_CHANGES_TASK "'t'::text AS kind, x.change_xid, x.id, " \
+	"x.user_id, x.title, x.description, x.is_completed, x.created_at, " \
+	"x.updated_at, x.version, " \
+	"octet_length(x.title) + COALESCE(octet_length(x.description), 0) " \
+	"AS bytes"
+#define COLUMNS_CHANGES_GONE "'d'::text, x.change_xid, x.id, x.user_id, " \
+	"NULL::text, NULL::text, NULL::boolean, NULL::timestamptz, " \
+	"NULL::timestamptz, NULL::bigint, 36"
+
+/*
+ * docs/API.md "Changes feed", in one statement and so one snapshot: the
+ * line is the xmin of this statement's own snapshot (pg_current_snapshot
+ * reads the active one), below which every transaction has ended. The
+ * tasks and the tombstones after the position, merged in order, $4 of
+ * them (limit + 1), then only those whose stored text before them comes
+ * to less than $5 bytes (LIST_MAX_BYTES), as COLUMNS_TASK_PAGE does.
+ */
+#define COLUMNS_TASK_CHANGES_READ \
+	"SELECT " COLUMNS_TASK_CHANGES " FROM (SELECT " \
+	"(SELECT s.pruned_xid FROM sync_horizons s WHERE s.user_id = $1) " \
+	"AS pruned, pg_snapshot_xmin(pg_current_snapshot()) AS line, " \
+	"(SELECT system_identifier FROM pg_control_system()) AS cluster) h " \
+	"LEFT JOIN LATERAL (SELECT * FROM (SELECT p.*, " \
+	"count(*) OVER () AS found, COALESCE(sum(p.bytes) OVER (" \
+	"ORDER BY p.change_xid, p.id " \
+	"ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS bytes_before " \
+	"FROM (" COLUMNS_CHANGES_SIDE(COLUMNS_CHANGES_TASK, "tasks") \
+	" UNION ALL " COLUMNS_CHANGES_SIDE(COLUMNS_CHANGES_GONE, "task_tombstones") \
+	" ORDER BY change_xid, id LIMIT $4) p) w WHERE w.bytes_before < $5) c " \
+	"ON true ORDER BY c.change_xid, c.id"
+
 /* The user object: STMT_USER_INSERT and STMT_USER_BY_ID return these. */
 enum user_col {
 	USER_COL_ID,

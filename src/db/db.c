@@ -64,30 +64,57 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	    "SELECT " COLUMNS_TASK " FROM task_insert($1, $2, $3, $4, $5)",
 	[STMT_TASK_GET] =
 	    "SELECT " COLUMNS_TASK " FROM tasks WHERE id = $1 AND user_id = $2",
+	/*
+	 * docs/API.md "ETags and preconditions": the last parameter is
+	 * If-Match's versions (NULL: any), checked in the write itself.
+	 */
 	[STMT_TASK_REPLACE] =
 	    "UPDATE tasks SET title = $3, description = $4, is_completed = $5, "
 	    "updated_at = now() WHERE id = $1 AND user_id = $2 "
-	    "RETURNING " COLUMNS_TASK,
+	    "AND " COLUMNS_IF_MATCH("$6") " RETURNING " COLUMNS_TASK,
 	/* $4 says whether $5 (which may be NULL) replaces the description. */
 	[STMT_TASK_PATCH] =
 	    "UPDATE tasks SET title = COALESCE($3, title), "
 	    "description = CASE WHEN $4::boolean THEN $5 ELSE description END, "
 	    "is_completed = COALESCE($6::boolean, is_completed), "
 	    "updated_at = now() WHERE id = $1 AND user_id = $2 "
-	    "RETURNING " COLUMNS_TASK,
+	    "AND " COLUMNS_IF_MATCH("$7") " RETURNING " COLUMNS_TASK,
 	/*
 	 * docs/API.md "Concurrent toggles": one atomic statement, so N
 	 * concurrent toggles flip N times.
 	 */
 	[STMT_TASK_TOGGLE] =
 	    "UPDATE tasks SET is_completed = NOT is_completed, updated_at = now() "
-	    "WHERE id = $1 AND user_id = $2 RETURNING " COLUMNS_TASK,
-	[STMT_TASK_DELETE] = "DELETE FROM tasks WHERE id = $1 AND user_id = $2",
+	    "WHERE id = $1 AND user_id = $2 AND " COLUMNS_IF_MATCH("$3") " "
+	    "RETURNING " COLUMNS_TASK,
+	/*
+	 * $4 is SYNC_RETENTION_SECONDS, which the tombstone trigger prunes by
+	 * (sql/007_idempotency.sql); a row when the task was deleted.
+	 */
+	[STMT_TASK_DELETE] = "SELECT task_delete($1, $2, $3, $4)",
 	/*
 	 * Only after a scoped statement missed: tells 403 from 404. The
 	 * parentheses tell clang that two literals joined are meant.
 	 */
 	[STMT_TASK_HELD_BY_OTHER] = ("SELECT " COLUMNS_TASK_HELD),
+	/* After a write missed: 412, 403 or 404 in one query. */
+	[STMT_TASK_HOLDER] = ("SELECT " COLUMNS_TASK_HOLDER),
+	/*
+	 * docs/API.md "Idempotency keys": the key's check, the write and the
+	 * kept answer in one statement (sql/007_idempotency.sql); the last
+	 * two parameters are the key and the request's digest.
+	 */
+	[STMT_TASK_INSERT_KEYED] = "SELECT " COLUMNS_TASK_KEYED
+	    " FROM task_insert_keyed($1, $2, $3, $4, $5, $6, $7) k",
+	[STMT_TASK_TOGGLE_KEYED] = "SELECT " COLUMNS_TASK_KEYED
+	    " FROM task_toggle_keyed($1, $2, $3, $4, $5) k",
+	[STMT_TASK_DELETE_KEYED] = "SELECT " COLUMNS_TASK_KEYED
+	    " FROM task_delete_keyed($1, $2, $3, $4, $5, $6) k",
+	/*
+	 * docs/API.md "Changes feed": the subject's changes after a position
+	 * and below the line of the statement's snapshot (db/columns.h).
+	 */
+	[STMT_TASK_CHANGES] = COLUMNS_TASK_CHANGES_READ,
 };
 
 /*
@@ -106,6 +133,10 @@ static const bool stmt_scoped[STMT_COUNT_] = {
 	[STMT_TASK_PATCH] = true,
 	[STMT_TASK_TOGGLE] = true,
 	[STMT_TASK_DELETE] = true,
+	[STMT_TASK_INSERT_KEYED] = true,
+	[STMT_TASK_TOGGLE_KEYED] = true,
+	[STMT_TASK_DELETE_KEYED] = true,
+	[STMT_TASK_CHANGES] = true,
 };
 
 /* db_check_role's query: the role, and whether the policy leaves it unbound. */

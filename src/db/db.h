@@ -32,6 +32,13 @@ enum db_stmt {
 	STMT_TASK_TOGGLE,
 	STMT_TASK_DELETE,
 	STMT_TASK_HELD_BY_OTHER,
+	/* docs/API.md "ETags and preconditions", "Idempotency keys". */
+	STMT_TASK_HOLDER,
+	STMT_TASK_INSERT_KEYED,
+	STMT_TASK_TOGGLE_KEYED,
+	STMT_TASK_DELETE_KEYED,
+	/* docs/API.md "Changes feed". */
+	STMT_TASK_CHANGES,
 	STMT_COUNT_
 };
 
