@@ -2,10 +2,16 @@
  * task_item: GET, PUT, PATCH and DELETE /api/tasks/{id}
  * (docs/API.md "One task").
  */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include <json-c/json.h>
 
 #include "app/app.h"
+#include "app/idempotency.h"
+#include "app/precondition.h"
 #include "app/task_answer.h"
+#include "db/columns.h"
 #include "domain/task.h"
 
 static void get_task(struct ctx *c);
@@ -13,6 +19,11 @@ static void replace_task(struct ctx *c);
 static void patch_task(struct ctx *c);
 static void delete_task(struct ctx *c);
 static void update_task(struct ctx *c, enum task_mode mode);
+static void update_run(struct ctx *c, enum task_mode mode,
+    const struct task_input *in);
+static void delete_run(struct ctx *c, const char *versions);
+static void delete_keyed(struct ctx *c, const char *versions,
+    const char *digest);
 
 /* A handler per method; cgi-bin/routes.txt lists them, and their auth. */
 static const struct app_handler handlers[] = {
@@ -35,7 +46,7 @@ get_task(struct ctx *c)
 	const char *params[2] = { c->req->task_id, c->claims.subject };
 
 	if (task_answer_id_checked(c))
-		task_answer_row(c, STMT_TASK_GET, 2, params, "task get");
+		task_answer_row(c, STMT_TASK_GET, 2, params, "task get", true);
 }
 
 static void
@@ -53,14 +64,14 @@ patch_task(struct ctx *c)
 /*
  * docs/API.md "Order of checks": the body is checked (413, 415, 400, 422)
  * before the row (404, 403), so a malformed id with a bad body is still
- * the body's error.
+ * the body's error; the precondition (428, 412) comes after the row.
  */
 static void
 update_task(struct ctx *c, enum task_mode mode)
 {
 	struct json_object *body;
 	struct task_input in;
-	const char *detail, *params[6];
+	const char *detail;
 
 	if ((body = ctx_body(c)) == NULL)
 		return;
@@ -69,44 +80,104 @@ update_task(struct ctx *c, enum task_mode mode)
 		json_object_put(body);
 		return;
 	}
-	if (!task_answer_id_checked(c))
-		goto out;
-	params[0] = c->req->task_id;
-	params[1] = c->claims.subject;
-	params[2] = in.title;
-	if (mode == TASK_REPLACE) {
-		params[3] = in.description;
-		params[4] = in.completed ? "true" : "false";
-		task_answer_row(c, STMT_TASK_REPLACE, 5, params, "task replace");
-	} else {
-		params[3] = in.has_description ? "true" : "false";
-		params[4] = in.description;
-		params[5] = in.has_completed ? (in.completed ? "true" : "false") :
-		    NULL;
-		task_answer_row(c, STMT_TASK_PATCH, 6, params, "task patch");
-	}
-out:
+	if (task_answer_id_checked(c) && task_answer_if_match_given(c))
+		update_run(c, mode, &in);
 	task_input_free(&in);
 	json_object_put(body);
 }
 
+/* The write itself, with If-Match's versions as its last parameter. */
+static void
+update_run(struct ctx *c, enum task_mode mode, const struct task_input *in)
+{
+	const char *params[7];
+	char *versions;
+
+	if (precondition_versions(c->req->if_match, &versions) != 0) {
+		ctx_internal(c, "task update", "out of memory");
+		return;
+	}
+	params[0] = c->req->task_id;
+	params[1] = c->claims.subject;
+	params[2] = in->title;
+	if (mode == TASK_REPLACE) {
+		params[3] = in->description;
+		params[4] = in->completed ? "true" : "false";
+		params[5] = versions;
+		task_answer_row(c, STMT_TASK_REPLACE, 6, params, "task replace",
+		    false);
+	} else {
+		params[3] = in->has_description ? "true" : "false";
+		params[4] = in->description;
+		params[5] = in->has_completed ? (in->completed ? "true" :
+		    "false") : NULL;
+		params[6] = versions;
+		task_answer_row(c, STMT_TASK_PATCH, 7, params, "task patch",
+		    false);
+	}
+	free(versions);
+}
+
+/*
+ * docs/API.md "Idempotency keys": a bad key is refused before the row is
+ * looked at; a keyed DELETE replays its 204 instead of a 404.
+ */
 static void
 delete_task(struct ctx *c)
 {
-	const char *params[2] = { c->req->task_id, c->claims.subject };
-	PGresult *res;
+	char path[64], digest[IDEMPOTENCY_DIGEST_HEX + 1], *versions;
+	int keyed;
 
-	if (!task_answer_id_checked(c))
+	snprintf(path, sizeof(path), "/api/tasks/%s", c->req->task_id != NULL ?
+	    c->req->task_id : "");
+	if ((keyed = idempotency_prepare(c, path, digest)) < 0 ||
+	    !task_answer_id_checked(c) || !task_answer_if_match_given(c))
 		return;
-	if ((res = db_exec(c->db, STMT_TASK_DELETE, 2, params)) == NULL) {
-		ctx_unavailable(c);
+	if (precondition_versions(c->req->if_match, &versions) != 0) {
+		ctx_internal(c, "task delete", "out of memory");
 		return;
 	}
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		ctx_internal(c, "task delete", PQresultErrorMessage(res));
-	else if (PQcmdTuples(res)[0] == '1')
+	if (keyed)
+		delete_keyed(c, versions, digest);
+	else
+		delete_run(c, versions);
+	free(versions);
+}
+
+static void
+delete_run(struct ctx *c, const char *versions)
+{
+	char retention[24];
+	const char *params[4] = { c->req->task_id, c->claims.subject, versions,
+	    retention };
+	PGresult *res;
+
+	/* The changes feed's retention, for the tombstones' pruning. */
+	snprintf(retention, sizeof(retention), "%ld",
+	    c->cfg->sync_retention_seconds);
+	if ((res = ctx_rows(c, STMT_TASK_DELETE, 4, params, "task delete")) ==
+	    NULL)
+		return;
+	if (PQntuples(res) == 1)
 		response_empty(c->res, 204);
 	else
 		task_answer_missing(c);
+	PQclear(res);
+}
+
+static void
+delete_keyed(struct ctx *c, const char *versions, const char *digest)
+{
+	char retention[24];
+	const char *params[6] = { c->req->task_id, c->claims.subject, versions,
+	    retention, c->req->idempotency_key, digest };
+	PGresult *res;
+
+	snprintf(retention, sizeof(retention), "%ld",
+	    c->cfg->sync_retention_seconds);
+	if ((res = ctx_rows(c, STMT_TASK_DELETE_KEYED, 6, params,
+	    "task delete keyed")) == NULL)
+		return;
+	task_answer_keyed(c, res);
 	PQclear(res);
 }

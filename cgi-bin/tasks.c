@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "app/app.h"
+#include "app/idempotency.h"
 #include "app/task_answer.h"
 #include "app/user_answer.h"
 #include "db/columns.h"
@@ -17,6 +18,7 @@ static void list_tasks(struct ctx *c);
 static int list_total(struct ctx *c, const PGresult *page, long offset,
     const char *const *params, char *total, size_t len);
 static void create_task(struct ctx *c);
+static void create_answer(struct ctx *c, const PGresult *res, int keyed);
 static int query_number(struct ctx *c, const char *key, long dflt, long min,
     long max, long *out);
 
@@ -136,14 +138,40 @@ list_tasks(struct ctx *c)
 	PQclear(res);
 }
 
+/* The insert's answer: 201 with the task, or 409 at the quota. */
+static void
+create_answer(struct ctx *c, const PGresult *res, int keyed)
+{
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		ctx_internal(c, "task insert", PQresultErrorMessage(res));
+	else if (keyed)
+		task_answer_keyed(c, res);
+	else if (PQntuples(res) == 1) {
+		response_header(c->res, "Location", "/api/tasks/%s",
+		    PQgetvalue(res, 0, TASK_COL_ID));
+		task_answer_etag(c->res, res, 0);
+		response_json_begin(c->res, 201);
+		task_answer_write(c->res, res, 0);
+		response_json_end(c->res);
+	} else
+		/* docs/API.md "Task creation": no row, the quota is reached. */
+		response_error(c->res, 409, "Task limit reached");
+}
+
+/*
+ * docs/API.md "Task creation". With an Idempotency-Key, the key's check,
+ * the insert and the kept answer are one statement, which the missing
+ * users row retries whole: docs/API.md "Idempotency keys".
+ */
 static void
 create_task(struct ctx *c)
 {
 	struct json_object *body;
 	struct task_input in;
-	const char *detail, *params[5];
-	char quota[24];
+	const char *detail, *params[7];
+	char quota[24], digest[IDEMPOTENCY_DIGEST_HEX + 1];
 	PGresult *res = NULL;
+	int keyed;
 
 	if ((body = ctx_body(c)) == NULL)
 		return;
@@ -152,6 +180,8 @@ create_task(struct ctx *c)
 		json_object_put(body);
 		return;
 	}
+	if ((keyed = idempotency_prepare(c, "/api/tasks", digest)) < 0)
+		goto out;
 	params[0] = c->claims.subject;
 	params[1] = in.title;
 	params[2] = in.description;
@@ -159,8 +189,11 @@ create_task(struct ctx *c)
 	/* The quota reaches the database's check as a parameter. */
 	snprintf(quota, sizeof(quota), "%ld", c->cfg->tasks_per_user_max);
 	params[4] = quota;
+	params[5] = c->req->idempotency_key;
+	params[6] = digest;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		res = db_exec(c->db, STMT_TASK_INSERT, 5, params);
+		res = db_exec(c->db, keyed ? STMT_TASK_INSERT_KEYED :
+		    STMT_TASK_INSERT, keyed ? 7 : 5, params);
 		if (res == NULL) {
 			ctx_unavailable(c);
 			goto out;
@@ -177,17 +210,7 @@ create_task(struct ctx *c)
 		}
 		break;
 	}
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		response_header(c->res, "Location", "/api/tasks/%s",
-		    PQgetvalue(res, 0, TASK_COL_ID));
-		response_json_begin(c->res, 201);
-		task_answer_write(c->res, res, 0);
-		response_json_end(c->res);
-	} else if (PQresultStatus(res) == PGRES_TUPLES_OK)
-		/* docs/API.md "Task creation": no row, the quota is reached. */
-		response_error(c->res, 409, "Task limit reached");
-	else
-		ctx_internal(c, "task insert", PQresultErrorMessage(res));
+	create_answer(c, res, keyed);
 out:
 	PQclear(res);
 	task_input_free(&in);

@@ -11,3 +11,6 @@ GRANT SELECT ON task_counts TO :"app_role";
 -- The changes feed reads tombstones and the pruning horizon; a trigger that
 -- runs as the owner writes them (006_task_versions.sql).
 GRANT SELECT ON task_tombstones, sync_horizons TO :"app_role";
+-- Idempotency keys: the keyed writes read, add and replace the subject's
+-- own (007_idempotency.sql); pruning other users' runs as the owner.
+GRANT SELECT, INSERT, DELETE ON idempotency_keys TO :"app_role";

@@ -17,6 +17,7 @@ static const struct status_words statuses[] = {
 	{ 200, "OK", NULL },
 	{ 201, "Created", NULL },
 	{ 204, "No Content", NULL },
+	{ 304, "Not Modified", NULL },
 	{ 400, "Bad Request", "Bad request" },
 	{ 401, "Unauthorized", NULL },
 	{ 403, "Forbidden", NULL },
@@ -31,6 +32,7 @@ static const struct status_words statuses[] = {
 	{ 415, "Unsupported Media Type", NULL },
 	{ 416, "Range Not Satisfiable", "Range not satisfiable" },
 	{ 422, "Unprocessable Content", NULL },
+	{ 428, "Precondition Required", NULL },
 	{ 429, "Too Many Requests", "Too many requests" },
 	/* A program's own failure; nginx and Apache turn theirs into 503. */
 	{ 500, "Internal Server Error", "Internal server error" },
