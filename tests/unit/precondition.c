@@ -1,7 +1,7 @@
 /*
- * Unit: If-Match into the versions a task write may find (docs/API.md
- * "ETags and preconditions"), and the Idempotency-Key's check and digest
- * (docs/API.md "Idempotency keys").
+ * Unit: If-Match into the versions a task write may find, as
+ * docs/API.md "ETags and preconditions" says, and the Idempotency-Key's
+ * check and digest, as docs/API.md "Idempotency keys" says.
  */
 #include <stdlib.h>
 #include <string.h>
