@@ -9,18 +9,15 @@
 #include "app/app.h"
 #include "app/idempotency.h"
 #include "app/task_answer.h"
+#include "app/task_list.h"
 #include "app/user_answer.h"
 #include "db/columns.h"
 #include "domain/task.h"
 #include "text/text.h"
 
 static void list_tasks(struct ctx *c);
-static int list_total(struct ctx *c, const PGresult *page, long offset,
-    const char *const *params, char *total, size_t len);
 static void create_task(struct ctx *c);
 static void create_answer(struct ctx *c, const PGresult *res, int keyed);
-static int query_number(struct ctx *c, const char *key, long dflt, long min,
-    long max, long *out);
 
 /* A handler per method; cgi-bin/routes.txt lists them, and their auth. */
 static const struct app_handler handlers[] = {
@@ -35,107 +32,11 @@ main(void)
 	return app_main("tasks", handlers);
 }
 
-/*
- * docs/API.md "Query values": limit and offset are decimal integers in
- * range; an empty, repeated or malformed value is 422. Returns 0, or -1
- * after answering.
- */
-static int
-query_number(struct ctx *c, const char *key, long dflt, long min, long max,
-    long *out)
-{
-	char value[32], detail[96];
-	int n = request_query_get(c->req->query, key, value, sizeof(value));
-
-	if (n == 0) {
-		*out = dflt;
-		return 0;
-	}
-	if (n != 1 || text_parse_long(value, min, max, out) != TEXT_NUMBER_OK) {
-		snprintf(detail, sizeof(detail),
-		    "%s must be one integer from %ld to %ld", key, min, max);
-		response_error(c->res, 422, detail);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * X-Total-Count into total: from the page's first row, or, for an empty
- * page, from the counters alone. Returns 0, or -1 after answering.
- */
-static int
-list_total(struct ctx *c, const PGresult *page, long offset,
-    const char *const *params, char *total, size_t len)
-{
-	PGresult *res;
-
-	/* The list statements end with the count (db/columns.h). */
-	assert(PQnfields(page) == TASK_LIST_COL_COUNT_);
-	if (PQntuples(page) > 0) {
-		snprintf(total, len, "%s", PQgetvalue(page, 0, TASK_LIST_COL_TOTAL));
-		return 0;
-	}
-	if (offset == 0) {
-		snprintf(total, len, "0");
-		return 0;
-	}
-	/* A page past the end still reports how many rows match. */
-	if ((res = ctx_rows(c, STMT_TASK_COUNT, 2, params, "task count")) == NULL)
-		return -1;
-	/* A SELECT without FROM has exactly one row. */
-	assert(PQntuples(res) == 1);
-	snprintf(total, len, "%s", PQgetvalue(res, 0, TASK_COUNT_COL_TOTAL));
-	PQclear(res);
-	return 0;
-}
-
+/* docs/API.md "Task list": app/task_list.c reads the query and answers. */
 static void
 list_tasks(struct ctx *c)
 {
-	char completed[8], limit_s[16], offset_s[16], bytes_s[24], total[24];
-	const char *params[5];
-	long limit, offset;
-	PGresult *res;
-	int n;
-
-	n = request_query_get(c->req->query, "completed", completed, sizeof(completed));
-	if (n < 0 || n > 1 || (n == 1 && strcmp(completed, "true") != 0 &&
-	    strcmp(completed, "false") != 0)) {
-		response_error(c->res, 422, "completed must be true or false");
-		return;
-	}
-	if (query_number(c, "limit", TASK_LIMIT_DEFAULT, 1, TASK_LIMIT_MAX,
-	    &limit) != 0 ||
-	    query_number(c, "offset", 0, 0, TASK_OFFSET_MAX, &offset) != 0)
-		return;
-	snprintf(limit_s, sizeof(limit_s), "%ld", limit);
-	snprintf(offset_s, sizeof(offset_s), "%ld", offset);
-	snprintf(bytes_s, sizeof(bytes_s), "%ld", c->cfg->list_max_bytes);
-	params[0] = c->claims.subject;
-	params[1] = n == 1 ? completed : NULL;
-	params[2] = limit_s;
-	params[3] = offset_s;
-	/* The database's own cut by LIST_MAX_BYTES (db/columns.h). */
-	params[4] = bytes_s;
-	if ((res = ctx_rows(c, n == 1 ? STMT_TASK_LIST_FILTERED : STMT_TASK_LIST,
-	    5, params, "task list")) == NULL)
-		return;
-	if (list_total(c, res, offset, params, total, sizeof(total)) != 0) {
-		PQclear(res);
-		return;
-	}
-	response_header(c->res, "X-Total-Count", "%s", total);
-	response_json_begin(c->res, 200);
-	/*
-	 * docs/API.md "Task list": the page stops at LIST_MAX_BYTES, so it
-	 * may hold fewer than limit rows; the next page starts right after
-	 * the last row written, at offset + the rows written (where cursor
-	 * paging's Link: rel="next" would point).
-	 */
-	(void)task_answer_list(c->res, res, (size_t)c->cfg->list_max_bytes);
-	response_json_end(c->res);
-	PQclear(res);
+	task_list_answer(c);
 }
 
 /* The insert's answer: 201 with the task, or 409 at the quota. */

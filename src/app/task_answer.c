@@ -31,7 +31,8 @@ task_answer_write(struct response *out, const PGresult *res, int row)
 	assert(PQnfields(res) == TASK_COL_COUNT_ ||
 	    PQnfields(res) == TASK_LIST_COL_COUNT_ ||
 	    PQnfields(res) == TASK_KEYED_COL_COUNT_ ||
-	    PQnfields(res) == TASK_CHANGES_COL_COUNT_);
+	    PQnfields(res) == TASK_CHANGES_COL_COUNT_ ||
+	    PQnfields(res) == TASK_PAGE_COL_COUNT_);
 	assert(row >= 0 && row < PQntuples(res));
 	response_json_lit(out, "{\"id\":");
 	response_json_strz(out, PQgetvalue(res, row, TASK_COL_ID));
@@ -57,9 +58,11 @@ task_answer_write(struct response *out, const PGresult *res, int row)
 }
 
 int
-task_answer_list(struct response *out, const PGresult *res, size_t max_bytes)
+task_answer_list(struct response *out, const PGresult *res, int max_rows,
+    size_t max_bytes)
 {
-	int rows = PQntuples(res), shown = 0;
+	int rows = PQntuples(res) < max_rows ? PQntuples(res) : max_rows;
+	int shown = 0;
 	size_t start = out->body_len, mark;
 
 	response_json_lit(out, "[");

@@ -21,13 +21,14 @@ struct response;
 void task_answer_write(struct response *out, const PGresult *res, int row);
 
 /*
- * Appends the list's rows of res to out's JSON body as one array, in
- * order, and stops before the first row that would take the body past
+ * Appends the list's rows of res, at most max_rows (the statement reads
+ * one more, to know whether more follow), to out's JSON body as one array,
+ * in order, and stops before the first row that would take the body past
  * max_bytes (docs/API.md "Task list": LIST_MAX_BYTES); the first row is
  * always written. Returns how many rows it wrote: the page's next row is
  * the one after them.
  */
-int task_answer_list(struct response *out, const PGresult *res,
+int task_answer_list(struct response *out, const PGresult *res, int max_rows,
     size_t max_bytes);
 
 /*

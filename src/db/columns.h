@@ -81,6 +81,20 @@ enum task_list_col {
 	"ORDER BY t.created_at DESC, t.id DESC LIMIT $3 OFFSET $4) p) t " \
 	"WHERE t.bytes_before < $5 ORDER BY t.created_at DESC, t.id DESC"
 
+/*
+ * STMT_TASK_PAGE (sql/008_list_paging.sql task_page): a task's columns,
+ * then on every row the count of matches, the user's change mark and the
+ * rows the page read before the byte cut. A page with no task is one row
+ * whose task columns are SQL NULL.
+ */
+enum task_page_col {
+	TASK_PAGE_COL_TOTAL = TASK_COL_COUNT_,	/* X-Total-Count */
+	TASK_PAGE_COL_MARK,		/* the newest change of the user's tasks */
+	TASK_PAGE_COL_READ,		/* more follow when the page shows fewer */
+	TASK_PAGE_COL_COUNT_
+};
+#define COLUMNS_TASK_PAGE_OUT COLUMNS_TASK ", total, mark, rows_read"
+
 /* STMT_TASK_COUNT: the count alone, one row. */
 enum task_count_col {
 	TASK_COUNT_COL_TOTAL,

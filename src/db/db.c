@@ -115,6 +115,12 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	 * and below the line of the statement's snapshot (db/columns.h).
 	 */
 	[STMT_TASK_CHANGES] = COLUMNS_TASK_CHANGES_READ,
+	/*
+	 * The list in every sort, filter and paging: sql/008_list_paging.sql
+	 * builds the page's statement from fixed pieces and runs it.
+	 */
+	[STMT_TASK_PAGE] = "SELECT " COLUMNS_TASK_PAGE_OUT
+	    " FROM task_page($1, $2, $3, $4, $5, $6, $7, $8, $9)",
 };
 
 /*
@@ -137,6 +143,7 @@ static const bool stmt_scoped[STMT_COUNT_] = {
 	[STMT_TASK_TOGGLE_KEYED] = true,
 	[STMT_TASK_DELETE_KEYED] = true,
 	[STMT_TASK_CHANGES] = true,
+	[STMT_TASK_PAGE] = true,
 };
 
 /* db_check_role's query: the role, and whether the policy leaves it unbound. */

@@ -39,6 +39,8 @@ enum db_stmt {
 	STMT_TASK_DELETE_KEYED,
 	/* docs/API.md "Changes feed". */
 	STMT_TASK_CHANGES,
+	/* docs/API.md "Sorting and search", "Cursor paging". */
+	STMT_TASK_PAGE,
 	STMT_COUNT_
 };
 

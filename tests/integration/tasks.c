@@ -658,7 +658,7 @@ Test(tasks_list, unknown_params_ignored_and_percent_encoding_decoded)
 
 	make_tasks(token, 3, ids);
 	http_free(task_req("PATCH", at(ids[0], "/complete"), token, NULL, 200, subject));
-	http_free(listed(token, "?sort=asc&limitx=0&foo&user_id=someone&", subject, 3, 3));
+	http_free(listed(token, "?order=asc&limitx=0&foo&user_id=someone&", subject, 3, 3));
 	r = listed(token, "?%6Cimit=1", subject, 1, 3);
 	cr_assert_str_eq(item_id(r, 0), ids[2]);
 	http_free(r);

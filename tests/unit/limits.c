@@ -92,7 +92,7 @@ Test(limits, the_largest_task_object_is_the_figure_the_floor_rests_on)
 	response_init(&out);
 	response_json_begin(&out, 200);
 	/* Alone in a list of the least budget: written, and it fits. */
-	cr_assert_eq(task_answer_list(&out, res, TASK_LIST_BYTES_FLOOR), 1);
+	cr_assert_eq(task_answer_list(&out, res, TASK_LIMIT_MAX, TASK_LIST_BYTES_FLOOR), 1);
 	response_json_end(&out);
 	cr_assert_eq(out.status, 200);
 	cr_assert_eq(out.body_len, TASK_JSON_MAX + 2, "%zu", out.body_len);
@@ -124,14 +124,14 @@ Test(limits, a_list_stops_before_the_row_that_would_pass_the_budget)
 		}
 	response_init(&out);
 	response_json_begin(&out, 200);
-	cr_assert_eq(task_answer_list(&out, res, 1 << 30), 3);
+	cr_assert_eq(task_answer_list(&out, res, TASK_LIMIT_MAX, 1 << 30), 3);
 	one = (out.body_len - 2 - 2) / 3;
 	response_free(&out);
 
 	/* Exactly two fit: "[", two rows, a comma, "]". */
 	response_init(&out);
 	response_json_begin(&out, 200);
-	cr_assert_eq(task_answer_list(&out, res, 2 * one + 3), 2);
+	cr_assert_eq(task_answer_list(&out, res, TASK_LIMIT_MAX, 2 * one + 3), 2);
 	response_json_end(&out);
 	cr_assert_eq(out.body_len, 2 * one + 3);
 	cr_assert_eq(out.body[out.body_len - 1], ']');
@@ -139,7 +139,7 @@ Test(limits, a_list_stops_before_the_row_that_would_pass_the_budget)
 	/* One byte less: the second no longer fits. */
 	response_init(&out);
 	response_json_begin(&out, 200);
-	cr_assert_eq(task_answer_list(&out, res, 2 * one + 2), 1);
+	cr_assert_eq(task_answer_list(&out, res, TASK_LIMIT_MAX, 2 * one + 2), 1);
 	response_json_end(&out);
 	cr_assert_eq(out.body_len, one + 2);
 	response_free(&out);
