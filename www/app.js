@@ -5,12 +5,24 @@
  * with textContent (nothing from the API is ever parsed as HTML), and shows
  * every error as the API sent it: the status, the JSON `detail`, and
  * Retry-After when there is one.
+ *
+ * Writes are conditional, as
+ * docs/API.md "Conditional requests, retries and paging"
+ * describes: each edit, toggle and delete sends If-Match with the task's
+ * ETag, so a change made elsewhere meanwhile is never overwritten unseen;
+ * a create carries an Idempotency-Key, so retrying one whose answer was
+ * lost cannot make a second task. The list follows the API's Link: rel="next"
+ * for "Load more" (cursor paging) instead of counting offsets.
  */
 'use strict';
 
 (function () {
   /* Tasks a page; the API allows up to 1000, a person reads about this many. */
   const PAGE_SIZE = 10;
+  /* The API's default order: the page leaves `sort` out for it. */
+  const DEFAULT_SORT = '-created_at';
+  /* How long the search box waits after a keystroke before it asks. */
+  const SEARCH_DELAY_MS = 300;
   /* The list's filter, as the `completed` query value ('' for none). */
   const FILTERS = { all: '', open: 'false', completed: 'true' };
   const EMPTY = {
@@ -24,9 +36,9 @@
   /* Reason phrases for when the response does not carry one (HTTP/2). */
   const REASONS = {
     400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
-    405: 'Method Not Allowed', 409: 'Conflict', 413: 'Content Too Large',
-    415: 'Unsupported Media Type', 422: 'Unprocessable Content',
-    429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway',
+    405: 'Method Not Allowed', 409: 'Conflict', 410: 'Gone', 412: 'Precondition Failed',
+    413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
+    428: 'Precondition Required', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway',
     503: 'Service Unavailable', 504: 'Gateway Timeout',
   };
 
@@ -35,10 +47,17 @@
     email: null,
     expiry: null,     /* the timer that ends the session when the token expires */
     filter: 'all',
-    offset: 0,
+    sort: DEFAULT_SORT,
+    q: '',            /* the search, '' for none */
+    search: null,     /* the search box's pending timer */
     total: null,      /* X-Total-Count of the last list, null if absent */
-    tasks: [],
+    tasks: [],        /* every task shown: the first page and those loaded after */
+    next: null,       /* the path of the list's Link: rel="next", null if none */
     loads: 0,         /* numbers list requests, so a stale answer is dropped */
+    /* id -> { etag, updated_at }: the ETag of the task as it was when it
+     * had that updated_at (the list carries no ETags; one task does). */
+    etags: new Map(),
+    adding: null,     /* { key, body }: the Idempotency-Key of an unfinished create */
   };
 
   const el = {};
@@ -50,24 +69,35 @@
     }
   }
 
+  const LINK_TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+  const LINK_QUOTED = String.raw`"(?:[^"\\]|\\.)*"`;
+  /* One link-value of a Link header (RFC 8288 section 3): <target> and its
+   * parameters, up to the comma that ends it. */
+  const LINK_VALUE = new RegExp(String.raw`\s*<([^>]*)>((?:\s*;\s*${LINK_TOKEN}` +
+    String.raw`(?:\s*=\s*(?:${LINK_QUOTED}|[^",;\s]*))?)*)\s*(?:,|$)`, 'y');
+  const LINK_PARAM = new RegExp(
+    String.raw`;\s*(${LINK_TOKEN})(?:\s*=\s*(${LINK_QUOTED}|[^",;\s]*))?`, 'g');
+
   document.addEventListener('DOMContentLoaded', start);
 
   function start() {
     for (const id of ['who', 'who-email', 'logout', 'error', 'notice', 'auth',
       'auth-form', 'email', 'password', 'app', 'add-form', 'new-title',
-      'new-description', 'tasks-title', 'count', 'tasks', 'empty', 'prev',
-      'next', 'page']) {
+      'new-description', 'tasks-title', 'count', 'tasks', 'empty', 'more',
+      'search', 'sort', 'conflict', 'conflict-text', 'conflict-reload',
+      'conflict-overwrite']) {
       el[id] = document.getElementById(id);
     }
-    el.pager = document.querySelector('.pager');
     el['auth-form'].addEventListener('submit', onAuth);
     el.logout.addEventListener('click', () => endSession('Logged out.'));
     el['add-form'].addEventListener('submit', onAdd);
     for (const radio of document.querySelectorAll('input[name="filter"]')) {
       radio.addEventListener('change', onFilter);
     }
-    el.prev.addEventListener('click', () => turnPage(-1));
-    el.next.addEventListener('click', () => turnPage(1));
+    el.more.addEventListener('click', onMore);
+    el.search.addEventListener('input', onSearchInput);
+    el.search.addEventListener('keydown', onSearchKey);
+    el.sort.addEventListener('change', onSort);
     el.tasks.addEventListener('change', onTaskChange);
     el.tasks.addEventListener('click', onTaskClick);
     el.tasks.addEventListener('keydown', onTaskKey);
@@ -78,25 +108,49 @@
   /* ---- talking to the API ---- */
 
   /*
-   * One request. Resolves to { status, headers, data } for a 2xx answer;
-   * throws an ApiError whose message is what the person should read.
+   * One request. Resolves to { status, headers, url, data } for a 2xx
+   * answer; throws an ApiError whose message is what the person should
+   * read. `opts`: ifMatch (an ETag, or null for none), key (an
+   * Idempotency-Key), retry (send it once more, the same, when no answer
+   * came: only for a request a repeat cannot do twice, one with a key).
    */
-  async function api(method, path, body) {
+  async function api(method, path, body, opts) {
+    const o = opts || {};
     const headers = { Accept: 'application/json' };
     const init = { method, headers, cache: 'no-store', credentials: 'omit' };
     if (state.token !== null) headers.Authorization = 'Bearer ' + state.token;
+    if (o.ifMatch) headers['If-Match'] = o.ifMatch;
+    if (o.key) headers['Idempotency-Key'] = o.key;
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }
-    let res, text;
+    let answer;
     try {
-      res = await fetch(path, init);
-      text = await res.text();
+      answer = await send(path, init);
     } catch (e) {
-      throw new ApiError(`Could not reach the API (${method} ${path}): ` +
-        'the request failed before an answer came. Is the server running?', 0);
+      if (!o.retry) throw unreachable(method, path);
+      try {
+        answer = await send(path, init);
+      } catch (e2) {
+        throw unreachable(method, path);
+      }
     }
+    return check(method, path, answer);
+  }
+
+  /* The answer and its whole body: losing either is losing the answer. */
+  async function send(path, init) {
+    const res = await fetch(path, init);
+    return { res, text: await res.text() };
+  }
+
+  function unreachable(method, path) {
+    return new ApiError(`Could not reach the API (${method} ${path}): ` +
+      'the request failed before an answer came. Is the server running?', 0);
+  }
+
+  function check(method, path, { res, text }) {
     let data = null;
     if (text !== '') {
       try {
@@ -110,7 +164,7 @@
       throw new ApiError(`${statusLine(res)}: the answer to ${method} ${path} ` +
         'is not JSON.', res.status);
     }
-    return { status: res.status, headers: res.headers, data };
+    return { status: res.status, headers: res.headers, url: res.url, data };
   }
 
   function statusLine(res) {
@@ -209,8 +263,11 @@
     state.token = auth.access_token;
     state.email = auth.user.email;
     state.filter = 'all';
-    state.offset = 0;
+    state.sort = DEFAULT_SORT;
+    state.q = '';
     el.password.value = '';
+    el.search.value = '';
+    el.sort.value = DEFAULT_SORT;
     for (const radio of document.querySelectorAll('input[name="filter"]')) {
       radio.checked = radio.value === 'all';
     }
@@ -239,7 +296,12 @@
     state.email = null;
     state.tasks = [];
     state.total = null;
+    state.next = null;
+    state.etags.clear();
+    state.adding = null;
+    clearTimeout(state.search);
     state.loads++;
+    if (el.conflict.open) el.conflict.close();
     el.tasks.replaceChildren();
     el.tasks.removeAttribute('aria-busy');
     clearError();
@@ -258,9 +320,13 @@
 
   /* ---- the list ---- */
 
+  /* The first page of the list as it is chosen now; the pages after it
+   * come from the Link header, never made here. */
   function listPath() {
-    const q = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(state.offset) });
+    const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
     if (FILTERS[state.filter]) q.set('completed', FILTERS[state.filter]);
+    if (state.sort !== DEFAULT_SORT) q.set('sort', state.sort);
+    if (state.q !== '') q.set('q', state.q);
     return '/api/tasks?' + q.toString();
   }
 
@@ -270,12 +336,58 @@
     return v !== null && /^\d+$/.test(v) ? Number(v) : null;
   }
 
-  /* Loads the current page and shows it; throws an ApiError. */
-  async function load() {
+  /*
+   * The target of the answer's Link: rel="next" as a path on this origin,
+   * or null: none, a header that does not parse, or another origin (which
+   * the page's connect-src would refuse anyway). A relative target is
+   * resolved against the answer's URL (RFC 8288 section 3.1).
+   */
+  function nextOf(r) {
+    const header = r.headers.get('Link');
+    if (header === null) return null;
+    LINK_VALUE.lastIndex = 0;
+    while (LINK_VALUE.lastIndex < header.length) {
+      const m = LINK_VALUE.exec(header);
+      if (m === null) return null;
+      if (relsOf(m[2]).includes('next')) {
+        const url = new URL(m[1], r.url || location.href);
+        return url.origin === location.origin ? url.pathname + url.search : null;
+      }
+    }
+    return null;
+  }
+
+  /* The relation types of a link-value's parameters, lower-cased. */
+  function relsOf(params) {
+    for (const [, name, value] of params.matchAll(LINK_PARAM)) {
+      if (name.toLowerCase() !== 'rel' || value === undefined) continue;
+      const text = value.startsWith('"') ? value.slice(1, -1).replace(/\\(.)/g, '$1') : value;
+      return text.toLowerCase().split(/\s+/).filter((t) => t !== '');
+    }
+    return [];
+  }
+
+  /* One page of the list: its tasks, the next page's path and the count. */
+  async function fetchPage(path) {
+    const r = await api('GET', path);
+    if (!Array.isArray(r.data)) {
+      throw new ApiError(`${r.status}: the task list is not a JSON array.`, r.status);
+    }
+    return { tasks: r.data, next: nextOf(r), total: totalOf(r.headers) };
+  }
+
+  /* Tasks of a later page that are not already shown. */
+  function appended(shown, more) {
+    const ids = new Set(shown.map((t) => String(t.id)));
+    return shown.concat(more.filter((t) => !ids.has(String(t.id))));
+  }
+
+  /* Runs a list request with the list marked busy; only the newest shows. */
+  async function listing(fn) {
     const mine = ++state.loads;
     el.tasks.setAttribute('aria-busy', 'true');
     try {
-      await loadPage(mine);
+      await fn(() => mine === state.loads);
     } catch (e) {
       /* No list is better than the last one shown under another filter. */
       if (mine === state.loads) showUnloaded();
@@ -285,67 +397,95 @@
     }
   }
 
-  async function loadPage(mine) {
-    let r = await api('GET', listPath());
-    let total = totalOf(r.headers);
-    /* The page emptied under us (a delete, a filter): go to the last one. */
-    if (total !== null && state.offset > 0 && state.offset >= total) {
-      state.offset = Math.max(0, Math.ceil(total / PAGE_SIZE) - 1) * PAGE_SIZE;
-      r = await api('GET', listPath());
-      total = totalOf(r.headers);
-    }
-    if (!Array.isArray(r.data)) {
-      throw new ApiError(`${r.status}: the task list is not a JSON array.`, r.status);
-    }
-    if (mine !== state.loads) return;
-    state.tasks = r.data;
-    state.total = total;
-    render();
+  /*
+   * Loads the list from its first page and shows it; throws an ApiError.
+   * After a write it follows the Link again as far as the person had
+   * loaded, so the task just changed stays in view.
+   */
+  function load() {
+    const want = state.tasks.length;
+    return listing(async (current) => {
+      const page = await fetchPage(listPath());
+      while (page.next !== null && page.tasks.length < want) {
+        const more = await fetchPage(page.next);
+        const before = page.tasks.length;
+        page.tasks = appended(page.tasks, more.tasks);
+        page.next = more.next;
+        if (more.total !== null) page.total = more.total;
+        if (page.tasks.length === before) break;
+      }
+      if (!current()) return;
+      state.tasks = page.tasks;
+      state.next = page.next;
+      state.total = page.total;
+      render();
+    });
+  }
+
+  /* "Load more": the next page, after the tasks shown. */
+  async function onMore() {
+    const path = state.next;
+    if (path === null) return;
+    const before = state.tasks.length;
+    const ok = await act(null, () => listing(async (current) => {
+      const page = await fetchPage(path);
+      if (!current()) return;
+      state.tasks = appended(state.tasks, page.tasks);
+      state.next = page.next;
+      if (page.total !== null) state.total = page.total;
+      render();
+    }));
+    if (!ok || state.token === null) return;
+    /* The focus goes to the first task it brought, where reading goes on. */
+    const first = el.tasks.children[before];
+    (first ? first.querySelector('.done') : el['tasks-title']).focus();
   }
 
   /*
    * Loads the list, then puts the focus on `focus`: an element, or a
-   * function that finds one in the new list (null: the list's heading).
+   * function that finds one in the new list (null: the list's heading;
+   * false: where it is).
    */
   async function refresh(focus) {
     const ok = await act(null, load);
-    if (!ok || state.token === null) return;
+    if (!ok || state.token === null || focus === false) return;
     let target = typeof focus === 'function' ? focus() : focus;
     if (!target || !target.isConnected) target = el['tasks-title'];
     target.focus();
   }
 
+  /* Starts the list again from its first page (a filter, sort or search). */
+  function restart(focus) {
+    state.tasks = [];
+    state.next = null;
+    return refresh(focus);
+  }
+
   function render() {
     el.tasks.replaceChildren(...state.tasks.map(taskItem));
     const n = state.tasks.length;
-    const first = state.offset + 1;
-    const last = state.offset + n;
+    const matching = state.q === '' ? '' : ` matching “${state.q}”`;
     el.empty.hidden = n > 0;
-    el.empty.textContent = n > 0 ? '' : EMPTY[state.filter];
+    el.empty.textContent = n > 0 ? ''
+      : state.q === '' ? EMPTY[state.filter] : `No ${NOUN[state.filter]}${matching}.`;
     if (state.total === null) {
       el.count.textContent = n > 0
-        ? `Showing ${first}–${last} (the API sent no X-Total-Count).` : '';
+        ? `Showing 1–${n} (the API sent no X-Total-Count).` : '';
     } else if (state.total === 0) {
-      el.count.textContent = `0 ${NOUN[state.filter]}`;
+      el.count.textContent = `0 ${NOUN[state.filter]}${matching}`;
     } else {
-      el.count.textContent = `Showing ${first}–${last} of ${state.total} ${NOUN[state.filter]}`;
+      el.count.textContent = `Showing 1–${n} of ${state.total} ${NOUN[state.filter]}${matching}`;
     }
-    const hasPrev = state.offset > 0;
-    const hasNext = state.total === null ? n === PAGE_SIZE : last < state.total;
-    el.prev.disabled = !hasPrev;
-    el.next.disabled = !hasNext;
-    el.pager.hidden = !hasPrev && !hasNext;
-    const pages = state.total === null ? null : Math.max(1, Math.ceil(state.total / PAGE_SIZE));
-    const page = Math.floor(state.offset / PAGE_SIZE) + 1;
-    el.page.textContent = pages === null ? `Page ${page}` : `Page ${page} of ${pages}`;
+    el.more.hidden = state.next === null;
   }
 
   function showUnloaded() {
     state.tasks = [];
     state.total = null;
+    state.next = null;
     el.tasks.replaceChildren();
     el.empty.hidden = true;
-    el.pager.hidden = true;
+    el.more.hidden = true;
     el.count.textContent = 'The list could not be loaded (the error is above).';
   }
 
@@ -393,20 +533,156 @@
     };
   }
 
+  /* ---- conditional writes ---- */
+
+  /* Keeps the ETag of an answer carrying one task, for that task as it is. */
+  function remember(r) {
+    if (!r.data || typeof r.data !== 'object' || r.data.id === undefined) return;
+    const id = String(r.data.id);
+    const etag = r.headers.get('ETag');
+    if (etag === null) state.etags.delete(id);
+    else state.etags.set(id, { etag, updated_at: r.data.updated_at });
+  }
+
+  /* The task as it is now, and its ETag (null when the API sent none). */
+  async function fetchTask(task) {
+    const r = await api('GET', taskPath(task));
+    remember(r);
+    return { current: r.data, etag: r.headers.get('ETag') };
+  }
+
+  /*
+   * The ETag to send for `task` as the page shows it: the one kept from an
+   * answer while the task is unchanged since, else a GET's. When the GET
+   * shows the task changed since the page showed it, that is a conflict
+   * too (`changed`), as a 412 would be.
+   */
+  async function tagFor(task) {
+    const known = state.etags.get(String(task.id));
+    if (known && known.updated_at === task.updated_at) return { etag: known.etag, current: null };
+    const { current, etag } = await fetchTask(task);
+    return { etag, current, changed: current.updated_at !== task.updated_at };
+  }
+
+  /*
+   * One write of a task, with If-Match. `w`: scope (its controls are
+   * disabled meanwhile), task (as the page shows it), since and what (the
+   * dialog's words), send(etag, current) (the request, or null when there
+   * is nothing left to do; `current` is the task as a GET found it, when
+   * one was made), reload (what Reload does). A 412, or a task found
+   * changed, asks the person: Reload writes nothing; Overwrite sends the
+   * write again with the ETag fetched now. Resolves to { answer } once
+   * written, null otherwise (the error, if any, is shown).
+   */
+  async function writeTask(w) {
+    let overwrite = false;
+    for (;;) {
+      let conflict = false;
+      let answer = null;
+      const ok = await act(w.scope, async () => {
+        const t = overwrite ? await fetchTask(w.task) : await tagFor(w.task);
+        if (t.changed) {
+          conflict = true;
+          return;
+        }
+        try {
+          answer = await w.send(t.etag, t.current);
+        } catch (e) {
+          if (!(e instanceof ApiError) || e.status !== 412) throw e;
+          conflict = true;
+        }
+      });
+      if (!ok) return null;
+      if (!conflict) {
+        if (answer) remember(answer);
+        return { answer };
+      }
+      const choice = await askConflict(w);
+      if (state.token === null) return null;
+      if (choice !== 'overwrite') {
+        await w.reload();
+        return null;
+      }
+      overwrite = true;
+    }
+  }
+
+  /*
+   * Shows the choice of a conflict and resolves to 'reload' or 'overwrite'.
+   * Any other way the dialog closes (Escape, logging out) is Reload, which
+   * changes nothing.
+   */
+  function askConflict(w) {
+    el['conflict-text'].textContent = `“${w.task.title}” was changed elsewhere since ` +
+      `${w.since}. Reload shows it as it is now and leaves it so; Overwrite ${w.what}.`;
+    return new Promise((resolve) => {
+      let choice = 'reload';
+      const pick = (which) => () => {
+        choice = which;
+        el.conflict.close();
+      };
+      const reload = pick('reload');
+      const overwrite = pick('overwrite');
+      el['conflict-reload'].addEventListener('click', reload);
+      el['conflict-overwrite'].addEventListener('click', overwrite);
+      el.conflict.addEventListener('close', () => {
+        el['conflict-reload'].removeEventListener('click', reload);
+        el['conflict-overwrite'].removeEventListener('click', overwrite);
+        resolve(choice);
+      }, { once: true });
+      el.conflict.showModal();
+      el['conflict-reload'].focus();
+    });
+  }
+
+  /* Reload's end: the list as it is now, and the focus back on the task. */
+  async function reloaded(task, focus) {
+    await refresh(focus);
+    if (state.token === null) return;
+    const now = state.tasks.find((t) => String(t.id) === String(task.id));
+    notify(now ? `Reloaded “${now.title}” as it is now; your change was not made.`
+      : `Reloaded: “${task.title}” is no longer in this list; your change was not made.`);
+  }
+
+  /* An Idempotency-Key: a random UUID (crypto.randomUUID needs a secure
+   * context; getRandomValues works on any). */
+  function newKey() {
+    if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  /* ---- the actions ---- */
+
+  /*
+   * Adds a task. The request carries an Idempotency-Key and is sent once
+   * more, with the same key, when no answer came: if the first did reach
+   * the API, the second gets its answer again (Idempotent-Replayed) and no
+   * second task is made. The key is kept until the task is added, so
+   * submitting the same text again after a failure cannot add it twice.
+   */
   async function onAdd(event) {
     event.preventDefault();
     const title = el['new-title'].value;
     const description = el['new-description'].value;
     const body = { title };
     if (description !== '') body.description = description;
+    const text = JSON.stringify(body);
+    if (!state.adding || state.adding.body !== text) state.adding = { key: newKey(), body: text };
+    const { key } = state.adding;
     let created = null;
     const ok = await act(el['add-form'], async () => {
-      created = (await api('POST', '/api/tasks', body)).data;
+      const r = await api('POST', '/api/tasks', body, { key, retry: true });
+      remember(r);
+      created = r.data;
     });
     if (!ok) return;
+    state.adding = null;
     el['new-title'].value = '';
     el['new-description'].value = '';
-    state.offset = 0;
     notify(state.filter === 'completed'
       ? `Added “${created.title}” (open tasks are not shown under Completed).`
       : `Added “${created.title}”.`);
@@ -415,31 +691,59 @@
 
   function onFilter(event) {
     state.filter = event.target.value;
-    state.offset = 0;
-    refresh(event.target);
+    restart(event.target);
   }
 
-  function turnPage(step) {
-    state.offset = Math.max(0, state.offset + step * PAGE_SIZE);
-    const button = step < 0 ? el.prev : el.next;
-    refresh(() => (button.disabled ? el['tasks-title'] : button));
+  function onSort() {
+    state.sort = el.sort.value;
+    restart(el.sort);
   }
 
+  /* The search asks once the typing pauses, not at every keystroke. */
+  function onSearchInput() {
+    clearTimeout(state.search);
+    state.search = setTimeout(search, SEARCH_DELAY_MS);
+  }
+
+  function onSearchKey(event) {
+    if (event.key !== 'Enter') return;
+    event.preventDefault();
+    clearTimeout(state.search);
+    search();
+  }
+
+  function search() {
+    if (el.search.value === state.q || state.token === null) return;
+    state.q = el.search.value;
+    restart(false);
+  }
+
+  /* Toggles a task: it flips what the API has, so If-Match makes sure
+   * that is what the page shows. */
   async function onTaskChange(event) {
     if (!event.target.classList.contains('done')) return;
     const found = taskOf(event.target);
     if (!found) return;
     const { li, task } = found;
-    let changed = null;
-    const ok = await act(li, async () => {
-      changed = (await api('PATCH', taskPath(task, '/complete'))).data;
+    const want = event.target.checked;
+    const id = String(task.id);
+    const result = await writeTask({
+      scope: li,
+      task,
+      since: 'the list showed it',
+      what: want ? 'marks it completed' : 'marks it open',
+      send: (etag, current) => (current && current.is_completed === want ? null
+        : api('PATCH', taskPath(task, '/complete'), undefined, { ifMatch: etag })),
+      reload: () => reloaded(task, controlOf(id, '.done')),
     });
-    if (!ok) {
-      event.target.checked = task.is_completed === true;
+    if (!result) {
+      if (event.target.isConnected) event.target.checked = task.is_completed === true;
       return;
     }
-    notify(changed.is_completed ? `Completed “${changed.title}”.` : `Reopened “${changed.title}”.`);
-    await refresh(controlOf(String(task.id), '.done'));
+    const done = result.answer ? result.answer.data.is_completed === true : want;
+    const title = result.answer ? result.answer.data.title : task.title;
+    notify(done ? `Completed “${title}”.` : `Reopened “${title}”.`);
+    await refresh(controlOf(id, '.done'));
   }
 
   function onTaskClick(event) {
@@ -461,20 +765,53 @@
     const found = taskOf(button);
     if (!found) return;
     const { li, task } = found;
+    const id = String(task.id);
     /* Afterwards the focus goes to the task that takes this one's place. */
     const next = li.nextElementSibling || li.previousElementSibling;
     const nextId = next ? next.dataset.id : null;
-    const ok = await act(li, () => api('DELETE', taskPath(task)));
-    if (!ok) return;
+    const result = await writeTask({
+      scope: li,
+      task,
+      since: 'the list showed it',
+      what: 'deletes it',
+      send: (etag) => api('DELETE', taskPath(task), undefined, { ifMatch: etag }),
+      reload: () => reloaded(task, controlOf(id, '.delete')),
+    });
+    if (!result) return;
+    state.etags.delete(id);
     notify(`Deleted “${task.title}”.`);
     await refresh(nextId ? controlOf(nextId, '.done') : el['new-title']);
   }
 
-  function openEditor(button) {
+  /*
+   * Opens the editor with the task as it is now: a GET, whose ETag the
+   * save sends as If-Match, so an edit made elsewhere while this one is
+   * open is a 412, not silently lost.
+   */
+  async function openEditor(button) {
     const found = taskOf(button);
     if (!found) return;
     const { li, task } = found;
     if (li.querySelector('.edit-form')) return;
+    let current = null;
+    const ok = await act(li, async () => {
+      current = (await fetchTask(task)).current;
+    });
+    if (!ok || !li.isConnected || li.querySelector('.edit-form')) return;
+    /* The task may have changed since the list showed it: show it as it is. */
+    const i = state.tasks.indexOf(task);
+    if (i >= 0) state.tasks[i] = current;
+    const item = taskItem(current);
+    li.replaceWith(item);
+    item.append(editForm(item, current));
+    item.querySelector('.view').hidden = true;
+    item.classList.add('editing');
+    const title = item.querySelector('.edit-title');
+    title.focus();
+    title.select();
+  }
+
+  function editForm(li, task) {
     const form = document.getElementById('edit-template').content.firstElementChild.cloneNode(true);
     const title = form.querySelector('.edit-title');
     const desc = form.querySelector('.edit-description');
@@ -486,11 +823,7 @@
     title.value = task.title;
     desc.value = task.description == null ? '' : task.description;
     form.addEventListener('submit', (event) => save(event, li, task));
-    li.querySelector('.view').hidden = true;
-    li.classList.add('editing');
-    li.append(form);
-    title.focus();
-    title.select();
+    return form;
   }
 
   function closeEditor(node) {
@@ -511,15 +844,20 @@
       title: form.querySelector('.edit-title').value,
       description: description === '' ? null : description,
     };
-    let saved = null;
-    const ok = await act(form, async () => {
-      saved = (await api('PATCH', taskPath(task), body)).data;
+    const id = String(task.id);
+    const result = await writeTask({
+      scope: form,
+      task,
+      since: 'you began editing it',
+      what: 'saves your edit over it',
+      send: (etag) => api('PATCH', taskPath(task), body, { ifMatch: etag }),
+      reload: () => reloaded(task, controlOf(id, '.edit')),
     });
-    if (!ok) {
-      form.querySelector('.edit-title').focus();
+    if (!result) {
+      if (form.isConnected) form.querySelector('.edit-title').focus();
       return;
     }
-    notify(`Saved “${saved.title}”.`);
-    await refresh(controlOf(String(task.id), '.edit'));
+    notify(`Saved “${result.answer.data.title}”.`);
+    await refresh(controlOf(id, '.edit'));
   }
 })();

@@ -4,9 +4,13 @@
  * (TASKAPI_TEST_URL; real nginx, programs and PostgreSQL). One person's
  * session, step by step, and after each step what the screen shows:
  * register, add three tasks, complete one, filter, edit, delete one, the
- * database going away (503), reload and log in again, page through
- * X-Total-Count, log out, and the rate limit (429). Any page error or
- * Content-Security-Policy violation fails it too.
+ * database going away (503), reload and log in again, "Load more" through
+ * the list's Link: rel="next", search, the six sorts, changes made
+ * elsewhere meanwhile (the 412 choice: Reload and Overwrite), a create
+ * whose answer is lost (retried with its Idempotency-Key), log out, and
+ * the rate limit (429). Any page error or Content-Security-Policy
+ * violation fails it too. The changes "made elsewhere" are the same
+ * user's, through the API with a token of their own.
  *
  * Writes a screenshot of the signed-in page to TASKAPI_SCREENSHOT (the
  * README's docs/screenshot.png comes from here), and on a failure one of
@@ -198,6 +202,79 @@ async function login(pw) {
 
 async function stackCommand(what) {
   await run(STACK, [what], { timeout: 60000 });
+}
+
+/* ---- the same user elsewhere: the API without the page ---- */
+
+let token = null;
+
+/* One request to the API: { status, headers, data }. */
+async function call(method, path, body, headers) {
+  const init = { method, headers: { Accept: 'application/json', ...headers } };
+  if (token !== null) init.headers.Authorization = 'Bearer ' + token;
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(BASE + path, init);
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, data: text === '' ? null : JSON.parse(text) };
+}
+
+/* A token of the user's own, as another device would log in (waiting
+ * out the rate limit of the session's logins, as Retry-After says). */
+async function logInElsewhere() {
+  for (let i = 0; i < 5; i++) {
+    const r = await call('POST', '/api/auth/login', { email, password });
+    if (r.status === 200) {
+      token = r.data.access_token;
+      return;
+    }
+    assert.equal(r.status, 429, `login elsewhere: ${JSON.stringify(r.data)}`);
+    await new Promise((done) => setTimeout(done, 1000 * Number(r.headers.get('Retry-After'))));
+  }
+  assert.fail('login elsewhere: still rate limited');
+}
+
+/* Every task of the user, in the API's order for `query`. */
+async function allTasks(query) {
+  const r = await call('GET', `/api/tasks?limit=1000${query || ''}`);
+  assert.equal(r.status, 200);
+  return r.data;
+}
+
+/* The task with this title (there is exactly one). */
+async function taskTitled(title) {
+  const found = (await allTasks()).filter((t) => t.title === title);
+  assert.equal(found.length, 1, `one task titled ${JSON.stringify(title)}`);
+  return found[0];
+}
+
+/* An edit elsewhere: the task's version moves on, the page's ETag is old. */
+async function editElsewhere(task, fields) {
+  const r = await call('PATCH', `/api/tasks/${task.id}`, fields);
+  assert.equal(r.status, 200, `edit elsewhere: ${JSON.stringify(r.data)}`);
+  return r.data;
+}
+
+async function titlesOnScreen() {
+  return page.$$eval('#tasks > li .title', (els) => els.map((e) => e.textContent));
+}
+
+/* Waits for the list to settle with these titles; the count line too. */
+async function expectTitles(titles, count) {
+  await expectList(titles, count);
+  const shown = await titlesOnScreen();
+  assert.equal(new Set(shown).size, shown.length, 'no task is shown twice');
+}
+
+/* The conflict's dialog: shown, modal, named, its buttons reachable. */
+async function expectConflict() {
+  const dialog = page.getByRole('alertdialog', { name: 'This task was changed elsewhere' });
+  await dialog.waitFor({ timeout: WAIT_MS });
+  assert.match(await dialog.locator('#conflict-text').innerText(), /was changed elsewhere since/);
+  assert.equal(await focused(), '#conflict-reload', 'the focus is on Reload, which changes nothing');
+  return dialog;
 }
 
 /* ---- the session ---- */
@@ -412,23 +489,175 @@ async function session(context) {
     console.log(`browser: screenshot ${SCREENSHOT}`);
   });
 
-  await step(`pages through X-Total-Count, ${PAGE_SIZE} a page`, async () => {
+  await step(`Load more follows the list's Link, ${PAGE_SIZE} a page`, async () => {
     const total = PAGE_SIZE + 1;
     for (let i = 3; i <= total; i++) {
       await addTask(`Task ${i}`, null, `Showing 1–${Math.min(i, PAGE_SIZE)} of ${i} tasks`);
     }
-    await expectText('#page', 'Page 1 of 2');
-    assert.equal(await $('#prev').isDisabled(), true);
-    await $('#next').click();
-    await expectList(['Buy bread and milk'], `Showing ${total}–${total} of ${total} tasks`);
-    await expectText('#page', 'Page 2 of 2');
-    assert.equal(await $('#next').isDisabled(), true);
-    /* The last task of the last page deleted: back to the page before. */
+    assert.equal(await $('#more').isVisible(), true, 'Load more is shown');
+    const first = await titlesOnScreen();
+    await $('#more').click();
+    await expectTitles(first.concat(['Buy bread and milk']), `Showing 1–${total} of ${total} tasks`);
+    await expectHidden('#more');
+    /* The focus goes to the first task the page brought. */
+    assert.equal(await focusedTask(), 'Buy bread and milk');
+    /* The last task deleted: the rest stay, with no Load more. */
     await item('Buy bread and milk').getByRole('button', { name: /^Delete/ }).click();
-    const tasks = await expectList([...Array(PAGE_SIZE - 1).keys()].map((k) => `Task ${total - k}`)
-      .concat(['Write the report']), `Showing 1–${PAGE_SIZE} of ${PAGE_SIZE} tasks`);
-    assert.equal(tasks.length, PAGE_SIZE);
-    await expectHidden('.pager');
+    await expectTitles(first, `Showing 1–${PAGE_SIZE} of ${PAGE_SIZE} tasks`);
+    await expectHidden('#more');
+  });
+
+  await step('search: the list narrows as one types, asked once the typing pauses', async () => {
+    await logInElsewhere();
+    /* 25 more tasks, made elsewhere; five of them hold "needle". */
+    for (let i = 1; i <= 25; i++) {
+      const n = String(i).padStart(2, '0');
+      const body = { title: i % 5 === 0 ? `Batch ${n} with a Needle` : `Batch ${n}` };
+      if (i === 7) body.description = 'the needle is in here';
+      const r = await call('POST', '/api/tasks', body);
+      assert.equal(r.status, 201);
+    }
+    const want = (await allTasks('&q=needle')).map((t) => t.title);
+    assert.equal(want.length, 6, 'the API finds title and description matches, in any case');
+    const asked = [];
+    const onRequest = (r) => {
+      const url = new URL(r.url());
+      if (url.pathname === '/api/tasks' && url.searchParams.has('q')) asked.push(url.searchParams.get('q'));
+    };
+    page.on('request', onRequest);
+    await $('#search').pressSequentially('needle');
+    await expectTitles(want, 'Showing 1–6 of 6 tasks matching “needle”');
+    page.off('request', onRequest);
+    assert.equal(asked[asked.length - 1], 'needle');
+    assert.ok(asked.length < 'needle'.length, `one request per pause, not per key: ${asked}`);
+    assert.equal(await focused(), '#search', 'the focus stays in the search box');
+    await expectHidden('#more');
+    await $('#search').fill('no such words');
+    await $('#search').press('Enter');
+    await expectTitles([], '0 tasks matching “no such words”');
+    await expectText('#empty', 'No tasks matching “no such words”.');
+    await $('#search').fill('');
+    await $('#search').press('Enter');
+    const newest = (await allTasks()).slice(0, PAGE_SIZE).map((t) => t.title);
+    await expectTitles(newest, `Showing 1–${PAGE_SIZE} of ${PAGE_SIZE + 25} tasks`);
+  });
+
+  await step('the sort menu: each of the six orders, as the API gives it', async () => {
+    /* One old task changed: it leads "Recently changed first". */
+    await editElsewhere(await taskTitled('Batch 01'), { description: 'changed' });
+    const menu = page.getByLabel('Sort', { exact: true });
+    const orders = new Map();
+    for (const [label, sort] of [['Oldest first', 'created_at'], ['Title A–Z', 'title'],
+      ['Title Z–A', '-title'], ['Recently changed first', '-updated_at'],
+      ['Least recently changed first', 'updated_at'], ['Newest first', '-created_at']]) {
+      await menu.selectOption({ label });
+      const want = (await allTasks(`&sort=${sort}`)).slice(0, PAGE_SIZE).map((t) => t.title);
+      await expectTitles(want, `Showing 1–${PAGE_SIZE} of ${PAGE_SIZE + 25} tasks`);
+      orders.set(sort, want.join('|'));
+    }
+    assert.equal(orders.get('-updated_at').split('|')[0], 'Batch 01');
+    assert.equal(orders.get('created_at').split('|')[0], 'Write the report');
+    assert.equal(new Set(orders.values()).size, 6, 'six different orders');
+  });
+
+  await step('Load more pages through all the tasks: none twice, none missing', async () => {
+    const all = (await allTasks()).map((t) => t.title);
+    assert.equal(all.length, PAGE_SIZE + 25);
+    for (let shown = 2 * PAGE_SIZE; shown < all.length + PAGE_SIZE; shown += PAGE_SIZE) {
+      const n = Math.min(shown, all.length);
+      await $('#more').click();
+      await expectTitles(all.slice(0, n), `Showing 1–${n} of ${all.length} tasks`);
+    }
+    await expectHidden('#more');
+  });
+
+  await step('a change elsewhere while editing: the 412 choice, Reload', async () => {
+    const before = await taskTitled('Batch 03');
+    await item('Batch 03').getByRole('button', { name: 'Edit “Batch 03”' }).click();
+    const form = $('#tasks .edit-form');
+    await form.waitFor();
+    await editElsewhere(before, { title: 'Batch 03, changed elsewhere' });
+    await form.getByLabel('Title').fill('Batch 03, mine');
+    await form.getByRole('button', { name: 'Save' }).click();
+    const dialog = await expectConflict();
+    await expectNoError();
+    await page.keyboard.press('Enter');
+    await expectHidden('#conflict');
+    await expectText('#notice', 'Reloaded “Batch 03, changed elsewhere” as it is now; your change was not made.');
+    await expectHidden('#tasks .edit-form');
+    assert.equal(await dialog.isVisible(), false);
+    assert.equal((await call('GET', `/api/tasks/${before.id}`)).data.title, 'Batch 03, changed elsewhere');
+    assert.equal(await focusedTask(), 'Batch 03, changed elsewhere');
+    assert.equal(await titlesOnScreen().then((t) => t.length), PAGE_SIZE + 25, 'the pages loaded stay');
+  });
+
+  await step('a change elsewhere while editing: the 412 choice, Overwrite', async () => {
+    const before = await taskTitled('Batch 03, changed elsewhere');
+    await item('Batch 03, changed elsewhere').locator('.edit').click();
+    const form = $('#tasks .edit-form');
+    await form.waitFor();
+    await editElsewhere(before, { description: 'changed elsewhere again' });
+    await form.getByLabel('Title').fill('Batch 03, mine');
+    await form.getByLabel('Description').fill('mine too');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await expectConflict();
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(), '#conflict-overwrite');
+    await page.keyboard.press('Enter');
+    await expectText('#notice', 'Saved “Batch 03, mine”.');
+    await expectHidden('#conflict');
+    const after = (await call('GET', `/api/tasks/${before.id}`)).data;
+    assert.deepEqual([after.title, after.description], ['Batch 03, mine', 'mine too']);
+    await expectNoError();
+  });
+
+  await step('a toggle and a delete after a change elsewhere: the same choice', async () => {
+    /* Completed elsewhere; the page still shows it open. Escape is Reload. */
+    const toggled = await taskTitled('Batch 04');
+    assert.equal((await call('PATCH', `/api/tasks/${toggled.id}/complete`)).status, 200);
+    await item('Batch 04').locator('.done').check();
+    await expectConflict();
+    await page.keyboard.press('Escape');
+    await expectText('#notice', 'Reloaded “Batch 04” as it is now; your change was not made.');
+    assert.equal(await item('Batch 04').locator('.done').isChecked(), true, 'shown as it is now');
+    assert.equal((await call('GET', `/api/tasks/${toggled.id}`)).data.is_completed, true);
+    /* Renamed elsewhere, then deleted here anyway. */
+    const doomed = await taskTitled('Batch 06');
+    await editElsewhere(doomed, { title: 'Batch 06, renamed elsewhere' });
+    await item('Batch 06').getByRole('button', { name: /^Delete/ }).click();
+    await expectConflict();
+    await page.getByRole('button', { name: 'Overwrite' }).click();
+    await expectText('#notice', 'Deleted “Batch 06”.');
+    assert.equal((await call('GET', `/api/tasks/${doomed.id}`)).status, 404);
+    assert.equal(await item('Batch 06').count(), 0);
+    await expectNoError();
+  });
+
+  await step('a create whose answer is lost: sent again with its key, one task', async () => {
+    const seen = [];
+    await page.route('**/api/tasks', async (route) => {
+      const request = route.request();
+      if (request.method() !== 'POST') return route.continue();
+      /* The first reaches the API, and its answer never reaches the page. */
+      const answer = await route.fetch();
+      seen.push({ key: request.headers()['idempotency-key'], status: answer.status(),
+        replayed: answer.headers()['idempotent-replayed'], body: await answer.json() });
+      return seen.length === 1 ? route.abort('connectionreset') : route.fulfill({ response: answer });
+    });
+    try {
+      await addTask('Lost answer', null, `Showing 1–${PAGE_SIZE + 25} of ${PAGE_SIZE + 25} tasks`);
+    } finally {
+      await page.unroute('**/api/tasks');
+    }
+    assert.equal(seen.length, 2, 'sent twice');
+    assert.match(seen[0].key, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(seen[1].key, seen[0].key, 'with the same Idempotency-Key');
+    assert.deepEqual(seen.map((s) => s.status), [201, 201]);
+    assert.equal(seen[1].replayed, 'true');
+    assert.equal(seen[1].body.id, seen[0].body.id);
+    assert.equal((await allTasks()).filter((t) => t.title === 'Lost answer').length, 1, 'one task made');
+    assert.equal(await item('Lost answer').count(), 1);
+    await expectNoError();
   });
 
   await step('logs out: the login form, no tasks', async () => {
