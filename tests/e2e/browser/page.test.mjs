@@ -543,7 +543,9 @@ async function session(context) {
   });
 
   await step('the sort menu: each of the six orders, as the API gives it', async () => {
-    /* One old task changed: it leads "Recently changed first". */
+    /* The oldest task changed, then another: "Batch 01" leads "Recently
+     * changed first", and the oldest is no longer first of "Least". */
+    await editElsewhere(await taskTitled('Write the report'), { description: 'Three pages now' });
     await editElsewhere(await taskTitled('Batch 01'), { description: 'changed' });
     const menu = page.getByLabel('Sort', { exact: true });
     const orders = new Map();
