@@ -1,6 +1,7 @@
 /*
- * Unit: the list's cursor, made and read back (docs/API.md "Cursor
- * paging"), and the sort names (docs/API.md "Sorting and search").
+ * Unit: the list's cursor, made and read back, as in
+ * docs/API.md "Cursor paging", and the sort names of
+ * docs/API.md "Sorting and search".
  */
 #include <stdio.h>
 #include <string.h>
