@@ -250,9 +250,10 @@ async function taskTitled(title) {
   return found[0];
 }
 
-/* An edit elsewhere: the task's version moves on, the page's ETag is old. */
+/* An edit elsewhere: the task's version moves on, the page's ETag is old.
+ * (`If-Match: *`, so that it passes under REQUIRE_IF_MATCH=on too.) */
 async function editElsewhere(task, fields) {
-  const r = await call('PATCH', `/api/tasks/${task.id}`, fields);
+  const r = await call('PATCH', `/api/tasks/${task.id}`, fields, { 'If-Match': '*' });
   assert.equal(r.status, 200, `edit elsewhere: ${JSON.stringify(r.data)}`);
   return r.data;
 }
@@ -616,7 +617,8 @@ async function session(context) {
   await step('a toggle and a delete after a change elsewhere: the same choice', async () => {
     /* Completed elsewhere; the page still shows it open. Escape is Reload. */
     const toggled = await taskTitled('Batch 04');
-    assert.equal((await call('PATCH', `/api/tasks/${toggled.id}/complete`)).status, 200);
+    const done = await call('PATCH', `/api/tasks/${toggled.id}/complete`, undefined, { 'If-Match': '*' });
+    assert.equal(done.status, 200);
     await item('Batch 04').locator('.done').check();
     await expectConflict();
     await page.keyboard.press('Escape');
@@ -631,7 +633,8 @@ async function session(context) {
     await page.getByRole('button', { name: 'Overwrite' }).click();
     await expectText('#notice', 'Deleted “Batch 06”.');
     assert.equal((await call('GET', `/api/tasks/${doomed.id}`)).status, 404);
-    assert.equal(await item('Batch 06').count(), 0);
+    /* The list read again shows it no more. */
+    await item('Batch 06').waitFor({ state: 'detached', timeout: WAIT_MS });
     await expectNoError();
   });
 
