@@ -41,9 +41,8 @@ main(void)
 }
 
 /*
- * docs/API.md "Changes feed": since, when present, is one token this
- * route gave the same subject within SYNC_RETENTION_SECONDS. Returns 0, or
- * -1 after answering.
+ * docs/API.md "Changes feed": since, when present, is one token of this
+ * route. Returns 0, or -1 after answering.
  */
 static int
 changes_since(struct ctx *c, struct changes_query *q)
@@ -52,13 +51,22 @@ changes_since(struct ctx *c, struct changes_query *q)
 	int n = request_query_get(c->req->query, "since", since, sizeof(since));
 
 	q->has_since = n != 0;
-	if (n == 0)
+	if (n == 0 || (n == 1 && sync_token_decode(since, &q->pos) == 0))
 		return 0;
-	if (n != 1 || sync_token_decode(since, &q->pos) != 0) {
-		response_error(c->res, 422,
-		    "since must be the next token of an earlier answer");
-		return -1;
-	}
+	response_error(c->res, 422,
+	    "since must be the next token of an earlier answer");
+	return -1;
+}
+
+/*
+ * The token, once the query is read: the same subject's, issued within
+ * SYNC_RETENTION_SECONDS. Returns 0, or -1 after answering.
+ */
+static int
+changes_since_usable(struct ctx *c, const struct changes_query *q)
+{
+	if (!q->has_since)
+		return 0;
 	switch (sync_token_usable(&q->pos, c->claims.subject, c->now,
 	    c->cfg->sync_retention_seconds)) {
 	case SYNC_TOKEN_OK:
@@ -238,7 +246,9 @@ read_changes(struct ctx *c)
 	const char *params[5];
 	PGresult *res;
 
-	if (changes_since(c, &q) != 0 || changes_limit(c, &q.limit) != 0)
+	/* since, then limit, then the token's owner and age. */
+	if (changes_since(c, &q) != 0 || changes_limit(c, &q.limit) != 0 ||
+	    changes_since_usable(c, &q) != 0)
 		return;
 	snprintf(xid, sizeof(xid), "%" PRIu64, q.pos.xid);
 	sync_token_id_text(q.pos.id, id);

@@ -398,6 +398,19 @@ Test(changes, a_page_cut_by_list_max_bytes_goes_on_after_its_last_task,
 
 /* ---- refusals ------------------------------------------------------- */
 
+/* The answer's token with its issue time or cluster changed, as text. */
+static void
+forged(const char *next, int64_t issued_by, uint64_t cluster_xor,
+    char out[SYNC_TOKEN_TEXT])
+{
+	struct sync_token t;
+
+	cr_assert_eq(sync_token_decode(next, &t), 0, "%s", next);
+	t.issued += issued_by;
+	t.cluster ^= cluster_xor;
+	sync_token_encode(&t, out);
+}
+
 Test(changes, bad_limit_and_since_are_422)
 {
 	static const char *const limits[] = { "0", "1001", "abc", "", "-1",
@@ -427,8 +440,16 @@ Test(changes, bad_limit_and_since_are_422)
 	refused(path, token, 422, sin);
 	snprintf(path, sizeof(path), "/api/tasks/changes?since=B%s", p.next + 1);
 	refused(path, token, 422, sin);
-	/* since is checked before limit. */
+	/* since is checked before limit, and limit before the token's age. */
 	refused("/api/tasks/changes?since=abc&limit=0", token, 422, sin);
+	{
+		char old[SYNC_TOKEN_TEXT];
+
+		forged(p.next, -2592000 - 120, 0, old);
+		snprintf(path, sizeof(path), "/api/tasks/changes?since=%s&limit=0",
+		    old);
+		refused(path, token, 422, lim);
+	}
 	page_free(&p);
 	free(token);
 }
@@ -448,19 +469,6 @@ Test(changes, another_users_token_is_422)
 	page_free(&p);
 	free(ta);
 	free(tb);
-}
-
-/* The answer's token with its issue time or cluster changed, as text. */
-static void
-forged(const char *next, int64_t issued_by, uint64_t cluster_xor,
-    char out[SYNC_TOKEN_TEXT])
-{
-	struct sync_token t;
-
-	cr_assert_eq(sync_token_decode(next, &t), 0, "%s", next);
-	t.issued += issued_by;
-	t.cluster ^= cluster_xor;
-	sync_token_encode(&t, out);
 }
 
 Test(changes, a_token_older_than_the_retention_or_of_another_cluster_is_410)
