@@ -7,8 +7,12 @@
 
 #include <stddef.h>
 
-/* Our headers are few and short (Location, Allow, CORS); 4 KiB is ample. */
-#define RESPONSE_HEADERS_MAX 4096
+/*
+ * Our headers are few and short (Location, Allow, CORS), but for the
+ * list's Link, which carries q and a cursor: the longest (200 characters
+ * of q, a 255-character title in the cursor) is about 4 KB.
+ */
+#define RESPONSE_HEADERS_MAX 8192
 
 struct response {
 	int status;
