@@ -1,5 +1,6 @@
--- 007: preconditions and idempotency keys of the task writes (docs/API.md
--- "ETags and preconditions", "Idempotency keys").
+-- 007: preconditions and idempotency keys of the task writes, as
+-- docs/API.md "ETags and preconditions" and
+-- docs/API.md "Idempotency keys" say.
 --
 -- Every write checks If-Match in its own statement: the program turns the
 -- header into p_versions (NULL for none or `*`, else the versions it

@@ -1,8 +1,8 @@
 /*
  * idempotency.h: the Idempotency-Key of POST /api/tasks, PATCH
- * /api/tasks/{id}/complete and DELETE /api/tasks/{id} (docs/API.md
- * "Idempotency keys"): the key's check and the request's digest. The
- * database keeps the answers (sql/007_idempotency.sql).
+ * /api/tasks/{id}/complete and DELETE /api/tasks/{id}, as
+ * docs/API.md "Idempotency keys" says: the key's check and the request's
+ * digest. The database keeps the answers (sql/007_idempotency.sql).
  */
 #ifndef TASKAPI_IDEMPOTENCY_H
 #define TASKAPI_IDEMPOTENCY_H

@@ -1,6 +1,6 @@
 /*
- * Integration: ETags and preconditions on one task (docs/API.md "ETags
- * and preconditions"), over real HTTP: a task's ETag, If-None-Match on
+ * Integration: ETags and preconditions on one task, as
+ * docs/API.md "ETags and preconditions" says, over real HTTP: a task's ETag, If-None-Match on
  * GET, If-Match on PUT, PATCH, complete and DELETE. REQUIRE_IF_MATCH=on
  * and SYNC_RETENTION_SECONDS are tried on the built programs run as plain
  * CGI with those settings (as tests/integration/cgi.c runs them), against
