@@ -134,6 +134,51 @@ expect_replay(struct http_res *r, const struct http_res *first)
 
 /* ---- create ------------------------------------------------------------ */
 
+/*
+ * A request whose key another transaction holds: 409, nothing written.
+ * The test holds the key's lock (sql/007_idempotency.sql) as the owner, in
+ * a transaction left open, as a first request still running would.
+ */
+Test(idempotency, a_repeat_while_the_first_runs_is_409)
+{
+	char subject[37], key[128], lock[512];
+	char *token = idem_subject(subject);
+	const char *info = getenv("TASKAPI_TEST_DB");
+	PGconn *conn;
+	PGresult *res;
+	struct http_res *r;
+
+	idem_key(key, sizeof(key));
+	cr_assert_not_null(info);
+	conn = PQconnectdb(info);
+	cr_assert_eq(PQstatus(conn), CONNECTION_OK, "%s", PQerrorMessage(conn));
+	/* The key as sent, after "Idempotency-Key: ". */
+	snprintf(lock, sizeof(lock), "%s\n%s", subject, key + 17);
+	res = PQexec(conn, "BEGIN");
+	PQclear(res);
+	res = PQexecParams(conn, "SELECT pg_advisory_xact_lock(7274722, "
+	    "hashtext($1))", 1, NULL, (const char *const[]){ lock }, NULL, NULL,
+	    0);
+	cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s",
+	    PQresultErrorMessage(res));
+	PQclear(res);
+	r = idem_req("POST", "/api/tasks", token, "{\"title\":\"held\"}", key,
+	    NULL);
+	cr_assert_eq(r->status, 409, "%ld %s", r->status, r->body);
+	cr_assert_str_eq(OR_EMPTY(detail(r)), IDEM_BUSY);
+	http_free(r);
+	res = PQexec(conn, "COMMIT");
+	PQclear(res);
+	PQfinish(conn);
+	cr_assert_eq(idem_count(IDEM_TASKS, subject), 0);
+	/* The lock released, the same request goes through. */
+	r = idem_req("POST", "/api/tasks", token, "{\"title\":\"held\"}", key,
+	    NULL);
+	cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
+	http_free(r);
+	free(token);
+}
+
 Test(idempotency, a_repeated_create_is_replayed_and_creates_one_task)
 {
 	char subject[37], key[128];
