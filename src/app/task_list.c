@@ -134,7 +134,7 @@ task_list_read_q(struct ctx *c, struct task_list_query *lq)
 static int
 task_list_read_cursor(struct ctx *c, struct task_list_query *lq)
 {
-	static char text[CURSOR_TEXT_MAX];
+	char text[CURSOR_TEXT_MAX];
 	char probe[1];
 	int n = request_query_get(c->req->query, "cursor", text, sizeof(text));
 	enum cursor_result r;
@@ -191,7 +191,7 @@ task_list_read(struct ctx *c, struct task_list_query *lq)
 static PGresult *
 task_list_page(struct ctx *c, const struct task_list_query *lq)
 {
-	static char key[CURSOR_TITLE_MAX + 1];
+	char key[CURSOR_TITLE_MAX + 1];
 	char limit_s[24], offset_s[24], bytes_s[24], id[37];
 	const char *params[9];
 
@@ -338,7 +338,7 @@ task_list_finish(struct ctx *c, const PGresult *res, const char *link)
 void
 task_list_answer(struct ctx *c)
 {
-	static char link[TASK_LIST_LINK_MAX];
+	char link[TASK_LIST_LINK_MAX];
 	struct task_list_query lq;
 	PGresult *res;
 	int shown = 0, empty;
