@@ -139,7 +139,11 @@ changes_is_task(const PGresult *res, int row)
 	return PQgetvalue(res, row, TASK_CHANGES_COL_KIND)[0] == 't';
 }
 
-/* The answer after the tasks' array: each deleted id and its comma. */
+/*
+ * The answer around the tasks' array: its head, each deleted id with its
+ * quotes and comma, and the tail with the longest next and has_more.
+ */
+#define CHANGES_HEAD "{\"tasks\":["
 #define CHANGES_GONE_BYTES (36 + 2 + 1)
 #define CHANGES_TAIL "],\"deleted\":[],\"next\":\"\",\"has_more\":false}"
 #define CHANGES_TAIL_BYTES (sizeof(CHANGES_TAIL) - 1 + SYNC_TOKEN_TEXT - 1)
@@ -168,7 +172,8 @@ changes_write_tasks(struct ctx *c, const PGresult *res, long limit)
 				response_json_lit(out, ",");
 			task_answer_write(out, res, row);
 		}
-		if (row > 0 && out->body_len - start + gone + CHANGES_TAIL_BYTES > max) {
+		if (row > 0 && sizeof(CHANGES_HEAD) - 1 + out->body_len - start +
+		    gone + CHANGES_TAIL_BYTES > max) {
 			out->body_len = mark;
 			break;
 		}
@@ -223,7 +228,7 @@ changes_answer(struct ctx *c, const struct changes_query *q,
 	bool more;
 
 	response_json_begin(c->res, 200);
-	response_json_lit(c->res, "{\"tasks\":[");
+	response_json_lit(c->res, CHANGES_HEAD);
 	shown = changes_write_tasks(c, res, q->limit);
 	response_json_lit(c->res, "],\"deleted\":[");
 	changes_write_gone(c, res, shown);
