@@ -1,5 +1,5 @@
--- 006: what ETags and the changes feed read (docs/API.md "Conditional
--- requests, retries and paging").
+-- 006: what ETags and the changes feed read
+-- (docs/API.md "Conditional requests, retries and paging").
 --
 -- version: 1 when a task is created, one more at every change, set by the
 -- trigger below, so two changes within one microsecond still differ
@@ -8,8 +8,8 @@
 --
 -- change_xid: the transaction that made the task's last change (created,
 -- edited, toggled). The changes feed reads in its order, and only below
--- the oldest transaction still running when it reads: docs/API.md
--- "Changes feed" says why that misses no change. xid8 is the 64-bit
+-- the oldest transaction still running when it reads:
+-- docs/API.md "Changes feed" says why that misses no change. xid8 is the 64-bit
 -- transaction id, which never wraps around.
 --
 -- Existing tasks get version 1 and this migration's transaction id.
