@@ -10,7 +10,7 @@ FUZZ_CC            ?= clang
 FUZZ_BUILD         ?= $(BUILD)/fuzz
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-FUZZ_TARGETS       := request query body token claims env jwks cursor
+FUZZ_TARGETS       := request query body token claims env jwks cursor sync_token
 
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS  := -std=c11 $(WARN) -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN)
