@@ -1,7 +1,8 @@
 /*
- * Integration: the list's sort orders and search, docs/API.md "Sorting and
- * search"; cursor paging with Link, docs/API.md "Cursor paging"; the
- * list's ETag and 304, docs/API.md "ETags and preconditions". Through the
+ * Integration: the list's sort orders and search,
+ * docs/API.md "Sorting and search"; cursor paging with Link,
+ * docs/API.md "Cursor paging"; the list's ETag and 304,
+ * docs/API.md "ETags and preconditions". Through the
  * real web server, programs and PostgreSQL; rows in bulk are written as
  * the schema's owner (tests/run: TASKAPI_TEST_DB), as another client would.
  */
