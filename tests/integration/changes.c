@@ -346,6 +346,11 @@ Test(changes, pages_with_has_more_and_small_limits)
 	/* In the order they were made, none twice, none skipped. */
 	for (int i = 0; i < 7; i++)
 		cr_assert_str_eq(seen[i], ids[i], "position %d", i);
+	/* Exactly limit left: all of them, and nothing more to come. */
+	page_read(&p, token, NULL, 7);
+	cr_assert_eq(page_tasks(&p), 7, "%s", p.r->body);
+	cr_assert_not(p.has_more, "%s", p.r->body);
+	page_free(&p);
 	free(token);
 }
 
