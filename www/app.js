@@ -718,8 +718,13 @@
     restart(false);
   }
 
-  /* Toggles a task: it flips what the API has, so If-Match makes sure
-   * that is what the page shows. */
+  /*
+   * Toggles a task: it flips what the API has, so If-Match makes sure that
+   * is what the page shows. Like a create, it carries an Idempotency-Key
+   * and is sent once more when no answer came: the repeat gets the first
+   * one's answer again, where without the key it would toggle back (or,
+   * with the ETag now old, be a 412).
+   */
   async function onTaskChange(event) {
     if (!event.target.classList.contains('done')) return;
     const found = taskOf(event.target);
@@ -733,7 +738,8 @@
       since: 'the list showed it',
       what: want ? 'marks it completed' : 'marks it open',
       send: (etag, current) => (current && current.is_completed === want ? null
-        : api('PATCH', taskPath(task, '/complete'), undefined, { ifMatch: etag })),
+        : api('PATCH', taskPath(task, '/complete'), undefined,
+          { ifMatch: etag, key: newKey(), retry: true })),
       reload: () => reloaded(task, controlOf(id, '.done')),
     });
     if (!result) {
@@ -774,7 +780,10 @@
       task,
       since: 'the list showed it',
       what: 'deletes it',
-      send: (etag) => api('DELETE', taskPath(task), undefined, { ifMatch: etag }),
+      /* Keyed and sent again when no answer came, as a toggle: the repeat
+       * is the first one's 204 again, not a 404. */
+      send: (etag) => api('DELETE', taskPath(task), undefined,
+        { ifMatch: etag, key: newKey(), retry: true }),
       reload: () => reloaded(task, controlOf(id, '.delete')),
     });
     if (!result) return;

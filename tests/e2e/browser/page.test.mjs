@@ -6,8 +6,9 @@
  * register, add three tasks, complete one, filter, edit, delete one, the
  * database going away (503), reload and log in again, "Load more" through
  * the list's Link: rel="next", search, the six sorts, changes made
- * elsewhere meanwhile (the 412 choice: Reload and Overwrite), a create
- * whose answer is lost (retried with its Idempotency-Key), log out, and
+ * elsewhere meanwhile (the 412 choice: Reload and Overwrite), a create,
+ * a toggle and a delete whose answers are lost (each sent again with its
+ * Idempotency-Key, and done once), log out, and
  * the rate limit (429). Any page error or Content-Security-Policy
  * violation fails it too. The changes "made elsewhere" are the same
  * user's, through the API with a token of their own.
@@ -35,6 +36,7 @@ const PAGE_SIZE = 10;
 const WAIT_MS = 10000;
 /* The rate limit is 20 a minute with a burst of 5 (tests/run --browser). */
 const MAX_LOGIN_TRIES = 15;
+const LOGIN_BURST = 5;
 /* Chromium's flags for a container: no sandbox, nothing fetched on its own. */
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
   '--no-first-run', '--disable-background-networking', '--disable-component-update',
@@ -665,6 +667,43 @@ async function session(context) {
     await expectNoError();
   });
 
+  await step('a toggle and a delete whose answers are lost: sent again, done once', async () => {
+    const seen = [];
+    /* Each keyed write's first answer is lost after the API wrote. */
+    const lose = async (route) => {
+      const request = route.request();
+      if (!['PATCH', 'DELETE'].includes(request.method())) return route.continue();
+      const answer = await route.fetch();
+      seen.push({ method: request.method(), key: request.headers()['idempotency-key'],
+        status: answer.status(), replayed: answer.headers()['idempotent-replayed'] });
+      return seen.length % 2 === 1 ? route.abort('connectionreset') : route.fulfill({ response: answer });
+    };
+    await page.route('**/api/tasks/*', lose);
+    await page.route('**/api/tasks/*/complete', lose);
+    const toggled = await taskTitled('Batch 05 with a Needle');
+    const doomed = await taskTitled('Batch 08');
+    try {
+      await item('Batch 05 with a Needle').locator('.done').check();
+      await expectText('#notice', 'Completed “Batch 05 with a Needle”.');
+      await item('Batch 08').getByRole('button', { name: /^Delete/ }).click();
+      await expectText('#notice', 'Deleted “Batch 08”.');
+    } finally {
+      await page.unroute('**/api/tasks/*', lose);
+      await page.unroute('**/api/tasks/*/complete', lose);
+    }
+    await expectNoError();
+    assert.deepEqual(seen.map((s) => [s.method, s.status, s.replayed]),
+      [['PATCH', 200, undefined], ['PATCH', 200, 'true'], ['DELETE', 204, undefined], ['DELETE', 204, 'true']]);
+    assert.equal(seen[1].key, seen[0].key, 'the toggle sent again with its key');
+    assert.equal(seen[3].key, seen[2].key, 'the delete sent again with its key');
+    assert.notEqual(seen[2].key, seen[0].key, 'a key for each write');
+    /* Toggled once, not back again; deleted. */
+    assert.equal((await call('GET', `/api/tasks/${toggled.id}`)).data.is_completed, true);
+    assert.equal((await call('GET', `/api/tasks/${doomed.id}`)).status, 404);
+    await item('Batch 08').waitFor({ state: 'detached', timeout: WAIT_MS });
+    assert.equal(await item('Batch 05 with a Needle').locator('.done').isChecked(), true);
+  });
+
   await step('logs out: the login form, no tasks', async () => {
     await $('#logout').click();
     await expectText('#notice', 'Logged out.');
@@ -674,6 +713,27 @@ async function session(context) {
   });
 
   await step('the rate limit: 429 with Retry-After, as sent', async () => {
+    /* Wrong logins from the same address, all at once, fill the bucket and
+     * its burst: one at a time, on a busy machine, each login's scrypt can
+     * take as long as the rate needs to refill, and the page's own tries
+     * might never meet the limit. */
+    const flood = [];
+    let limited = false;
+    for (let i = 0; i < 2 * LOGIN_BURST + 2; i++) {
+      flood.push(fetch(BASE + '/api/auth/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email, password: 'guessed elsewhere' }),
+      }).then(async (r) => {
+        await r.arrayBuffer();
+        if (r.status === 429) limited = true;
+        return r.status;
+      }));
+    }
+    for (let waited = 0; !limited && waited < WAIT_MS; waited += 50) {
+      await new Promise((done) => setTimeout(done, 50));
+    }
+    assert.ok(limited, 'logins at once meet the limit');
     let text = '';
     for (let i = 0; i < MAX_LOGIN_TRIES && !text.startsWith('429'); i++) {
       await login('still not the password');
@@ -682,6 +742,8 @@ async function session(context) {
     }
     assert.match(text, /^429 Too Many Requests: Too many requests\. Try again in (\d+) seconds? \(Retry-After: \1\)\.$/);
     await expectHidden('#app');
+    const statuses = await Promise.all(flood);
+    assert.ok(statuses.every((st) => st === 401 || st === 429), `logins elsewhere: ${statuses}`);
   });
 }
 
