@@ -36,9 +36,21 @@ CREATE INDEX tasks_user_title_idx ON tasks (user_id, title COLLATE "C", id);
 --              and id), or NULL: the page starts right after it.
 -- Rows: the task's columns (db/columns.h COLUMNS_TASK formats them), then
 -- on every row
--- the count of matches (X-Total-Count), the user's change mark (the newest
--- change_xid of its tasks and tombstones: any create, edit, toggle or
--- delete moves it) and how many rows the page read before the byte cut.
+-- the count of matches (X-Total-Count), the user's change mark, and how
+-- many rows the page read before the byte cut.
+--
+-- The mark changes whenever any task of the user changes (created, edited,
+-- toggled, deleted), even when transactions commit out of the order of
+-- their ids. It is made of the line the changes feed reads up to (the
+-- snapshot's xmin: every transaction below it has ended): the newest
+-- change_xid of the user's tasks and tombstones below the line, then the
+-- (id, version) of the tasks and the ids of the tombstones at or above
+-- it, which are few (the changes of the last moments). A change that this
+-- snapshot cannot see yet commits later with an id at or above this line:
+-- seen then below the next line, it raises the newest change_xid past the
+-- one seen now; seen at or above it, it adds a version or a tombstone the
+-- lists did not hold. So the mark (and with it the list's ETag) cannot
+-- stay the same across a change.
 -- A page with no task is one row whose task columns are NULL, so the
 -- count and the mark always arrive. It is one statement, so the page, the
 -- count and the mark come from one snapshot. Its text is built from fixed
@@ -109,11 +121,18 @@ BEGIN
             || ' WHEN $2 THEN c.done ELSE c.total - c.done END), 0)::bigint'
             || ' FROM task_counts c WHERE c.user_id = $1)'
            ELSE '(SELECT count(*) FROM tasks t WHERE ' || filter || ')' END
-        || ' AS total, greatest('
+        || ' AS total, concat_ws('':'', greatest('
         || '(SELECT t.change_xid FROM tasks t WHERE t.user_id = $1'
-        || ' ORDER BY t.change_xid DESC LIMIT 1),'
+        || ' AND t.change_xid < x.line ORDER BY t.change_xid DESC LIMIT 1),'
         || ' (SELECT d.change_xid FROM task_tombstones d WHERE d.user_id = $1'
-        || ' ORDER BY d.change_xid DESC LIMIT 1))::text AS mark)'
+        || ' AND d.change_xid < x.line ORDER BY d.change_xid DESC LIMIT 1)),'
+        || ' (SELECT md5(string_agg(t.id::text || ''.'' || t.version, '','''
+        || ' ORDER BY t.id)) FROM tasks t WHERE t.user_id = $1'
+        || ' AND t.change_xid >= x.line),'
+        || ' (SELECT md5(string_agg(d.id::text, '','' ORDER BY d.id))'
+        || ' FROM task_tombstones d WHERE d.user_id = $1'
+        || ' AND d.change_xid >= x.line)) AS mark'
+        || ' FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS line) x)'
         || format(' SELECT p.id, p.user_id, p.title, p.description,'
         || ' p.is_completed, p.created_at, p.updated_at, p.version,'
         || ' k.total, k.mark, COALESCE(p.rows_read, 0)'

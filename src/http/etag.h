@@ -23,7 +23,7 @@ bool etag_is_any(const char *header);
  * The next entity tag of a list header. *p starts at the header and moves
  * past each tag and its comma; empty list elements (", ,") are skipped, as
  * RFC 9110 5.6.1 asks. Returns 1 with the tag's opaque part (between the
- * quotes) in *opaque/*len and *weak set for a W/ tag, 0 at the end of the
+ * quotes) in *opaque and *len, and *weak set for a W/ tag, 0 at the end of the
  * list, or -1 when what follows is not an entity tag (then the list is
  * malformed: If-Match matches nothing, If-None-Match nothing either).
  */
