@@ -1,9 +1,10 @@
 /*
  * task_list.c: GET /api/tasks (docs/API.md "Task list", "Sorting and
  * search", "Cursor paging", "ETags and preconditions"). The query values
- * are checked in the order "Query values" gives; one statement
- * (sql/008_list_paging.sql task_page) returns the page, the count and the
- * user's change mark from one snapshot.
+ * are checked in the order "Query values" gives; one statement returns
+ * the page, the count and the user's change mark from one snapshot: with
+ * q, sql/008_list_paging.sql task_page; without, the sort's fixed
+ * statement (db/columns.h COLUMNS_TASK_SORTED), prepared once.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,8 @@ static int task_list_number(struct ctx *c, const char *key, long dflt,
 static int task_list_read_sort(struct ctx *c, struct task_list_query *lq);
 static int task_list_read_q(struct ctx *c, struct task_list_query *lq);
 static int task_list_read_cursor(struct ctx *c, struct task_list_query *lq);
+static PGresult *task_list_sorted(struct ctx *c,
+    const struct task_list_query *lq);
 static PGresult *task_list_page(struct ctx *c, const struct task_list_query *lq);
 static int task_list_link(struct ctx *c, struct task_list_query *lq,
     const PGresult *res, int last, char *link, size_t len);
@@ -187,7 +190,37 @@ task_list_read(struct ctx *c, struct task_list_query *lq)
 	return task_list_read_cursor(c, lq);
 }
 
-/* Runs task_page for lq; NULL after answering. */
+/*
+ * Without q, the sort's fixed statement, prepared once per connection
+ * (DB_STMT_SORTED): the same rows as task_page, which plans its text on
+ * every call. NULL after answering.
+ */
+static PGresult *
+task_list_sorted(struct ctx *c, const struct task_list_query *lq)
+{
+	char key[CURSOR_TITLE_MAX + 1];
+	char limit_s[24], offset_s[24], bytes_s[24], id[37];
+	const char *params[7];
+
+	snprintf(limit_s, sizeof(limit_s), "%ld", lq->limit);
+	snprintf(offset_s, sizeof(offset_s), "%ld", lq->offset);
+	snprintf(bytes_s, sizeof(bytes_s), "%ld", c->cfg->list_max_bytes);
+	params[0] = c->claims.subject;
+	params[1] = lq->has_completed ? lq->completed : NULL;
+	params[2] = limit_s;
+	params[3] = offset_s;
+	params[4] = bytes_s;
+	if (lq->has_cursor) {
+		cursor_key_text(&lq->after, key, sizeof(key));
+		cursor_id_text(&lq->after, id);
+		params[5] = key;
+		params[6] = id;
+	}
+	return ctx_rows(c, DB_STMT_SORTED((int)lq->sort, lq->has_completed,
+	    lq->has_cursor), lq->has_cursor ? 7 : 5, params, "task page");
+}
+
+/* Runs task_page for lq (q given); NULL after answering. */
 static PGresult *
 task_list_page(struct ctx *c, const struct task_list_query *lq)
 {
@@ -343,7 +376,10 @@ task_list_answer(struct ctx *c)
 	PGresult *res;
 	int shown = 0, empty;
 
-	if (task_list_read(c, &lq) != 0 || (res = task_list_page(c, &lq)) == NULL)
+	if (task_list_read(c, &lq) != 0)
+		return;
+	res = lq.has_q ? task_list_page(c, &lq) : task_list_sorted(c, &lq);
+	if (res == NULL)
 		return;
 	if (PQntuples(res) < 1 || PQnfields(res) != TASK_PAGE_COL_COUNT_) {
 		ctx_internal(c, "task page", "no row");

@@ -95,6 +95,75 @@ enum task_page_col {
 };
 #define COLUMNS_TASK_PAGE_OUT COLUMNS_TASK ", total, mark, rows_read"
 
+/*
+ * The user's change mark, exactly as sql/008_list_paging.sql task_page
+ * makes it (read its comment): the newest change_xid of the subject's ($1)
+ * tasks and tombstones below the line (the xmin of this statement's
+ * snapshot), then the (id, version) of the tasks and the ids of the
+ * tombstones at or above it. Every comparison is leakproof, so under
+ * row-level security each part still reads its index on (user_id,
+ * change_xid, id).
+ */
+#define COLUMNS_TASK_MARK "concat_ws(':', greatest(" \
+	"(SELECT t.change_xid FROM tasks t WHERE t.user_id = $1 " \
+	"AND t.change_xid < x.line ORDER BY t.change_xid DESC LIMIT 1), " \
+	"(SELECT d.change_xid FROM task_tombstones d WHERE d.user_id = $1 " \
+	"AND d.change_xid < x.line ORDER BY d.change_xid DESC LIMIT 1)), " \
+	"(SELECT md5(string_agg(t.id::text || '.' || t.version, ',' " \
+	"ORDER BY t.id)) FROM tasks t WHERE t.user_id = $1 " \
+	"AND t.change_xid >= x.line), " \
+	"(SELECT md5(string_agg(d.id::text, ',' ORDER BY d.id)) " \
+	"FROM task_tombstones d WHERE d.user_id = $1 " \
+	"AND d.change_xid >= x.line)) " \
+	"FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS line) x"
+
+/*
+ * The list without q, one fixed text per sort, filter and paging, prepared
+ * once per connection (task_page plans its text on every call: twice the
+ * PostgreSQL time of a page). The same rows as task_page, in
+ * TASK_PAGE_COL_* order: the subject's ($1) tasks that match where, in the
+ * order of col (with coll) and id, in direction dir (ASC or DESC), $3 + 1 of them from
+ * $4 on; only those whose stored text before them comes to less than $5
+ * bytes (LIST_MAX_BYTES); the count from the counters ($2: completed, or
+ * NULL), the mark; one row of NULL task columns when the page is empty.
+ */
+#define COLUMNS_TASK_SORTED(col, coll, dir, where) \
+	"WITH w AS (SELECT t.* FROM tasks t WHERE t.user_id = $1" where " " \
+	"ORDER BY t." col coll " " #dir ", t.id " #dir " " \
+	"LIMIT $3::bigint + 1 OFFSET $4::bigint), " \
+	"p AS (SELECT w.*, count(*) OVER () AS rows_read, " \
+	"COALESCE(sum(octet_length(w.title) + COALESCE(octet_length(" \
+	"w.description), 0)) OVER (ORDER BY w." col coll " " #dir ", w.id " \
+	#dir " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) " \
+	"AS bytes_before FROM w), " \
+	"k AS (SELECT " COLUMNS_TASK_TOTAL " AS total, (SELECT " \
+	COLUMNS_TASK_MARK ") AS mark) " \
+	"SELECT " COLUMNS_TASK ", total, mark, COALESCE(rows_read, 0) " \
+	"FROM k LEFT JOIN p ON p.bytes_before < $5 " \
+	"ORDER BY p." col coll " " #dir ", p.id " #dir
+/*
+ * Sort number sort's four statements, for src/db/db.c's table from base
+ * on (DB_STMT_SORTED): all tasks or one state ($2), from an offset ($4)
+ * or after a cursor's row ($6, $7), read on in the sort's direction.
+ */
+#define COLUMNS_SORTED(base, sort, col, coll, type, dir) \
+	[(base) + 4 * (sort)] = COLUMNS_TASK_SORTED(col, coll, dir, ""), \
+	[(base) + 4 * (sort) + 1] = COLUMNS_TASK_SORTED(col, coll, dir, \
+	    COLUMNS_SORTED_AFTER(col, coll, type, dir)), \
+	[(base) + 4 * (sort) + 2] = COLUMNS_TASK_SORTED(col, coll, dir, \
+	    COLUMNS_SORTED_COMPLETED), \
+	[(base) + 4 * (sort) + 3] = COLUMNS_TASK_SORTED(col, coll, dir, \
+	    COLUMNS_SORTED_COMPLETED COLUMNS_SORTED_AFTER(col, coll, type, dir))
+/* Titles sort by code point (sql/008_list_paging.sql). */
+#define COLUMNS_SORTED_C " COLLATE \"C\""
+/* where's filters: completed ($2), and the cursor's row ($6, $7). */
+#define COLUMNS_SORTED_COMPLETED " AND t.is_completed = $2"
+#define COLUMNS_SORTED_AFTER(col, coll, type, dir) \
+	" AND (t." col coll ", t.id) " COLUMNS_SORTED_OP_##dir \
+	" ($6::" type coll ", $7::uuid)"
+#define COLUMNS_SORTED_OP_ASC ">"
+#define COLUMNS_SORTED_OP_DESC "<"
+
 /* STMT_TASK_COUNT: the count alone, one row. */
 enum task_count_col {
 	TASK_COUNT_COL_TOTAL,

@@ -121,6 +121,13 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	 */
 	[STMT_TASK_PAGE] = "SELECT " COLUMNS_TASK_PAGE_OUT
 	    " FROM task_page($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+	/* The list without q (DB_STMT_SORTED), in enum cursor_sort's order. */
+	COLUMNS_SORTED(STMT_TASK_SORTED, 0, "created_at", "", "timestamptz", ASC),
+	COLUMNS_SORTED(STMT_TASK_SORTED, 1, "created_at", "", "timestamptz", DESC),
+	COLUMNS_SORTED(STMT_TASK_SORTED, 2, "updated_at", "", "timestamptz", ASC),
+	COLUMNS_SORTED(STMT_TASK_SORTED, 3, "updated_at", "", "timestamptz", DESC),
+	COLUMNS_SORTED(STMT_TASK_SORTED, 4, "title", COLUMNS_SORTED_C, "text", ASC),
+	COLUMNS_SORTED(STMT_TASK_SORTED, 5, "title", COLUMNS_SORTED_C, "text", DESC),
 };
 
 /*
@@ -144,6 +151,7 @@ static const bool stmt_scoped[STMT_COUNT_] = {
 	[STMT_TASK_DELETE_KEYED] = true,
 	[STMT_TASK_CHANGES] = true,
 	[STMT_TASK_PAGE] = true,
+	/* And STMT_TASK_SORTED to STMT_TASK_SORTED_LAST_ (db_exec). */
 };
 
 /* db_check_role's query: the role, and whether the policy leaves it unbound. */
@@ -424,7 +432,8 @@ db_exec(struct db *db, enum db_stmt stmt, int nparams,
 
 	assert(stmt >= 0 && stmt < STMT_COUNT_);
 	/* app_handle sets the subject for every authenticated request. */
-	assert(db->subject != NULL || !stmt_scoped[stmt]);
+	assert(db->subject != NULL || (!stmt_scoped[stmt] &&
+	    (stmt < STMT_TASK_SORTED || stmt > STMT_TASK_SORTED_LAST_)));
 	if (db_connect(db) != 0)
 		return NULL;
 	assert(db->conn != NULL);

@@ -41,6 +41,12 @@ enum db_stmt {
 	STMT_TASK_CHANGES,
 	/* docs/API.md "Sorting and search", "Cursor paging". */
 	STMT_TASK_PAGE,
+	/*
+	 * The list without q (db/columns.h COLUMNS_TASK_SORTED): four a sort
+	 * order, in enum cursor_sort's order, each as DB_STMT_SORTED says.
+	 */
+	STMT_TASK_SORTED,
+	STMT_TASK_SORTED_LAST_ = STMT_TASK_SORTED + 23,
 	STMT_COUNT_
 };
 
@@ -94,6 +100,15 @@ PGresult *db_exec(struct db *db, enum db_stmt stmt, int nparams,
  * runs the same strings).
  */
 const char *db_stmt_text(enum db_stmt stmt);
+
+/*
+ * The list statement without q for sort (enum cursor_sort's number), of one
+ * state when completed ($2) and after a cursor's row when after: it takes
+ * $1 subject, $2 completed or NULL, $3 limit, $4 offset, $5 LIST_MAX_BYTES,
+ * and when after, $6 the row's sort value as text and $7 its id.
+ */
+#define DB_STMT_SORTED(sort, completed, after) ((enum db_stmt) \
+	(STMT_TASK_SORTED + 4 * (sort) + 2 * ((completed) != 0) + ((after) != 0)))
 
 /* The SQLSTATE of a failed result, "" when none. */
 const char *db_sqlstate(const PGresult *res);
