@@ -37,9 +37,12 @@ static const struct {
 	enum db_stmt stmt;
 } stmt_names[] = {
 	{ "SET_SUBJECT", STMT_SET_SUBJECT },
+	{ "SET_SUBJECT_GENERIC", STMT_SET_SUBJECT_GENERIC },
 	{ "USER_BY_EMAIL", STMT_USER_BY_EMAIL },
 	{ "TASK_LIST", STMT_TASK_LIST },
 	{ "TASK_PAGE", STMT_TASK_PAGE },
+	/* The list without q: -created_at, all tasks, from an offset. */
+	{ "TASK_SORTED", DB_STMT_SORTED(1, 0, 0) },
 	{ "TASK_COUNT", STMT_TASK_COUNT },
 	{ "TASK_INSERT", STMT_TASK_INSERT },
 	{ "TASK_GET", STMT_TASK_GET },

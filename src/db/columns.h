@@ -156,6 +156,17 @@ enum task_page_col {
 	    COLUMNS_SORTED_COMPLETED COLUMNS_SORTED_AFTER(col, coll, type, dir))
 /* Titles sort by code point (sql/008_list_paging.sql). */
 #define COLUMNS_SORTED_C " COLLATE \"C\""
+/*
+ * STMT_SET_SUBJECT_GENERIC: the subject setting, and for the rest of the
+ * transaction (the list statement sent with it) the prepared plan made
+ * once. Left to choose, PostgreSQL plans these anew on every call: a
+ * generic plan's cost, with LIMIT and the user's rows unknown, never looks
+ * lower than a custom one's, and planning the page, the count and the mark
+ * cost more than running them for a short page. The generic plan reads
+ * the sort's index for any limit, as the custom one does.
+ */
+#define COLUMNS_SUBJECT_GENERIC "subject_enter($1, $2), " \
+	"set_config('plan_cache_mode', 'force_generic_plan', true)"
 /* where's filters: completed ($2), and the cursor's row ($6, $7). */
 #define COLUMNS_SORTED_COMPLETED " AND t.is_completed = $2"
 #define COLUMNS_SORTED_AFTER(col, coll, type, dir) \

@@ -128,6 +128,7 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	COLUMNS_SORTED(STMT_TASK_SORTED, 3, "updated_at", "", "timestamptz", DESC),
 	COLUMNS_SORTED(STMT_TASK_SORTED, 4, "title", COLUMNS_SORTED_C, "text", ASC),
 	COLUMNS_SORTED(STMT_TASK_SORTED, 5, "title", COLUMNS_SORTED_C, "text", DESC),
+	[STMT_SET_SUBJECT_GENERIC] = "SELECT " COLUMNS_SUBJECT_GENERIC,
 };
 
 /*
@@ -387,7 +388,8 @@ db_exec_as(struct db *db, enum db_stmt stmt, int nparams,
 	assert(db->subject != NULL && db->issuer != NULL);
 	if (!PQenterPipelineMode(conn))
 		return NULL;
-	if (!db_send(db, STMT_SET_SUBJECT, 2, who) ||
+	if (!db_send(db, DB_STMT_IS_SORTED(stmt) ? STMT_SET_SUBJECT_GENERIC :
+	    STMT_SET_SUBJECT, 2, who) ||
 	    !db_send(db, stmt, nparams, params) || !PQpipelineSync(conn))
 		return NULL;
 	/*
@@ -433,14 +435,14 @@ db_exec(struct db *db, enum db_stmt stmt, int nparams,
 	assert(stmt >= 0 && stmt < STMT_COUNT_);
 	/* app_handle sets the subject for every authenticated request. */
 	assert(db->subject != NULL || (!stmt_scoped[stmt] &&
-	    (stmt < STMT_TASK_SORTED || stmt > STMT_TASK_SORTED_LAST_)));
+	    !DB_STMT_IS_SORTED(stmt)));
 	if (db_connect(db) != 0)
 		return NULL;
 	assert(db->conn != NULL);
 	if ((rc = db_prepare(db, stmt, &res)) != 0)
 		return rc < 0 ? NULL : res;
-	if (db->subject != NULL &&
-	    (rc = db_prepare(db, STMT_SET_SUBJECT, &res)) != 0)
+	if (db->subject != NULL && (rc = db_prepare(db, DB_STMT_IS_SORTED(stmt) ?
+	    STMT_SET_SUBJECT_GENERIC : STMT_SET_SUBJECT, &res)) != 0)
 		return rc < 0 ? NULL : res;
 	if (db->subject != NULL)
 		res = db_exec_as(db, stmt, nparams, params);

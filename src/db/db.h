@@ -47,6 +47,8 @@ enum db_stmt {
 	 */
 	STMT_TASK_SORTED,
 	STMT_TASK_SORTED_LAST_ = STMT_TASK_SORTED + 23,
+	/* The subject setting sent before them (db/columns.h). */
+	STMT_SET_SUBJECT_GENERIC,
 	STMT_COUNT_
 };
 
@@ -109,6 +111,8 @@ const char *db_stmt_text(enum db_stmt stmt);
  */
 #define DB_STMT_SORTED(sort, completed, after) ((enum db_stmt) \
 	(STMT_TASK_SORTED + 4 * (sort) + 2 * ((completed) != 0) + ((after) != 0)))
+#define DB_STMT_IS_SORTED(stmt) \
+	((stmt) >= STMT_TASK_SORTED && (stmt) <= STMT_TASK_SORTED_LAST_)
 
 /* The SQLSTATE of a failed result, "" when none. */
 const char *db_sqlstate(const PGresult *res);
