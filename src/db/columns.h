@@ -119,13 +119,14 @@ enum task_page_col {
 
 /*
  * The list without q, one fixed text per sort, filter and paging, prepared
- * once per connection (task_page plans its text on every call: twice the
- * PostgreSQL time of a page). The same rows as task_page, in
- * TASK_PAGE_COL_* order: the subject's ($1) tasks that match where, in the
- * order of col (with coll) and id, in direction dir (ASC or DESC), $3 + 1 of them from
- * $4 on; only those whose stored text before them comes to less than $5
- * bytes (LIST_MAX_BYTES); the count from the counters ($2: completed, or
- * NULL), the mark; one row of NULL task columns when the page is empty.
+ * once per connection (task_page plans its text on every call: about 3.5
+ * times PostgreSQL's time for a page of 20). The same rows as task_page,
+ * in TASK_PAGE_COL_* order: the subject's ($1) tasks that match where, in
+ * the order of col (with coll) and id, in direction dir (ASC or DESC),
+ * $3 + 1 of them from $4 on; only those whose stored text before them
+ * comes to less than $5 bytes (LIST_MAX_BYTES); the count from the
+ * counters ($2: completed, or NULL), the mark; one row of NULL task
+ * columns when the page is empty.
  */
 #define COLUMNS_TASK_SORTED(col, coll, dir, where) \
 	"WITH w AS (SELECT t.* FROM tasks t WHERE t.user_id = $1" where " " \
