@@ -18,6 +18,9 @@
 
 #include "support/helpers.h"
 
+/* The rounds of writes another client makes during one walk, at most. */
+#define LP_FREE_ROUNDS 200
+
 /* The most ids a walk collects. */
 #define LP_IDS_MAX 12000
 
@@ -428,7 +431,13 @@ lp_write_on(void *arg)
 	PGconn *conn = PQconnectdb(getenv("TASKAPI_TEST_DB"));
 	int stop = 0;
 
+	/*
+	 * At most LP_FREE_ROUNDS rounds a walk: under valgrind the walk is
+	 * slow and this client is not, and unbounded it would delete most of
+	 * the tasks the walk is there to check.
+	 */
 	while (PQstatus(conn) == CONNECTION_OK && !stop &&
+	    w->rounds < LP_FREE_ROUNDS &&
 	    lp_write_once(conn, w, w->rounds) == 0) {
 		pthread_mutex_lock(&w->lock);
 		w->rounds++;
@@ -507,7 +516,9 @@ Test(list_paging, a_walk_through_10000_tasks_skips_and_repeats_none,
 		w.stop = 1;
 		pthread_mutex_unlock(&w.lock);
 		pthread_join(other, NULL);
-		cr_expect_geq(w.round, 39, "%s: pages", sorts[s]);
+		/* One page at least for each 250 tasks that stayed. */
+		cr_expect_geq(w.round, (PQntuples(before) - w.n_deleted) / 250,
+		    "%s: %d pages", sorts[s], w.round);
 		cr_expect_gt(w.rounds, 0, "%s: the other client wrote", sorts[s]);
 		lp_check_walk(&seen, before, &w);
 		PQclear(before);
