@@ -178,15 +178,6 @@ request_ok(const char *method, const char *path, const char *token,
 	http_free(r);
 }
 
-static const char *
-task_path(const char *id, const char *suffix)
-{
-	static __thread char path[128];
-
-	snprintf(path, sizeof(path), "/api/tasks/%s%s", id, suffix);
-	return path;
-}
-
 /* ---- the database, as the schema's owner --------------------------- */
 
 static PGconn *

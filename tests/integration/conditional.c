@@ -26,43 +26,6 @@
 
 /* ---- requests --------------------------------------------------------- */
 
-/*
- * method path with token, a JSON body (or NULL) and up to two more
- * headers ("Name: value", or NULL).
- */
-static struct http_res *
-cond_req(const char *method, const char *path, const char *token,
-    const char *body, const char *h1, const char *h2)
-{
-	char auth[4096];
-	const char *hdrs[5];
-	size_t n = 0;
-
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-	hdrs[n++] = auth;
-	if (body != NULL)
-		hdrs[n++] = "Content-Type: application/json";
-	if (h1 != NULL)
-		hdrs[n++] = h1;
-	if (h2 != NULL)
-		hdrs[n++] = h2;
-	hdrs[n] = NULL;
-	return http_req(method, path, hdrs, body, body != NULL ?
-	    strlen(body) : 0);
-}
-
-/* "/api/tasks/<id><suffix>", in one of four rotating buffers. */
-static const char *
-at(const char *id, const char *suffix)
-{
-	static __thread char buf[4][256];
-	static __thread int next;
-	char *p = buf[next++ % 4];
-
-	snprintf(p, sizeof(buf[0]), "/api/tasks/%s%s", id, suffix);
-	return p;
-}
-
 /* The answer's ETag, copied into etag (empty when absent). */
 static void
 etag_of(const struct http_res *r, char *etag, size_t len)
@@ -88,7 +51,7 @@ static void
 cond_get(const char *token, const char *id, char *etag, size_t len,
     char *title, size_t title_len)
 {
-	struct http_res *r = cond_req("GET", at(id, ""), token, NULL, NULL,
+	struct http_res *r = http_bearer("GET", task_path(id, ""), token, NULL, NULL,
 	    NULL);
 
 	cr_assert_eq(r->status, 200, "GET: %ld %s", r->status, r->body);
@@ -122,18 +85,18 @@ Test(conditional, etag_on_every_task_answer_moves_on_every_edit)
 	cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
 	snprintf(id, sizeof(id), "%s", OR_EMPTY(json_str(r, "id")));
 	expect_etag(r, 201, "\"1\"", "POST");
-	expect_etag(http_json("GET", at(id, ""), token, NULL), 200, "\"1\"",
+	expect_etag(http_json("GET", task_path(id, ""), token, NULL), 200, "\"1\"",
 	    "GET");
-	expect_etag(http_json("PUT", at(id, ""), token, "{\"title\":\"b\"}"),
+	expect_etag(http_json("PUT", task_path(id, ""), token, "{\"title\":\"b\"}"),
 	    200, "\"2\"", "PUT");
 	/* Two edits in a row, even within one microsecond, still differ. */
-	expect_etag(http_json("PATCH", at(id, ""), token, "{}"), 200, "\"3\"",
+	expect_etag(http_json("PATCH", task_path(id, ""), token, "{}"), 200, "\"3\"",
 	    "PATCH");
-	expect_etag(http_json("PATCH", at(id, ""), token, "{}"), 200, "\"4\"",
+	expect_etag(http_json("PATCH", task_path(id, ""), token, "{}"), 200, "\"4\"",
 	    "PATCH again");
-	expect_etag(http_json("PATCH", at(id, "/complete"), token, NULL), 200,
+	expect_etag(http_json("PATCH", task_path(id, "/complete"), token, NULL), 200,
 	    "\"5\"", "complete");
-	expect_etag(http_json("GET", at(id, ""), token, NULL), 200, "\"5\"",
+	expect_etag(http_json("GET", task_path(id, ""), token, NULL), 200, "\"5\"",
 	    "GET after");
 	free(token);
 }
@@ -144,7 +107,7 @@ Test(conditional, etag_on_every_task_answer_moves_on_every_edit)
 static void
 expect_304(const char *token, const char *id, const char *header)
 {
-	struct http_res *r = cond_req("GET", at(id, ""), token, NULL, header,
+	struct http_res *r = http_bearer("GET", task_path(id, ""), token, NULL, header,
 	    NULL);
 	const char *len;
 
@@ -167,7 +130,7 @@ Test(conditional, get_with_a_matching_if_none_match_is_304)
 	char *token = cond_task(id);
 	struct http_res *r;
 
-	r = http_json("PATCH", at(id, ""), token, "{}");
+	r = http_json("PATCH", task_path(id, ""), token, "{}");
 	cr_assert_eq(r->status, 200);
 	http_free(r);
 	expect_304(token, id, "If-None-Match: \"2\"");
@@ -175,13 +138,13 @@ Test(conditional, get_with_a_matching_if_none_match_is_304)
 	expect_304(token, id, "If-None-Match: \"9\", W/\"2\"");
 	expect_304(token, id, "If-None-Match: *");
 	/* The old tag, another one or a malformed list: the task, 200. */
-	r = cond_req("GET", at(id, ""), token, NULL, "If-None-Match: \"1\"",
+	r = http_bearer("GET", task_path(id, ""), token, NULL, "If-None-Match: \"1\"",
 	    NULL);
 	cr_assert_eq(r->status, 200, "%ld", r->status);
 	cr_assert_str_eq(OR_EMPTY(json_str(r, "id")), id);
 	cr_assert_str_eq(OR_EMPTY(http_header(r, "ETag")), "\"2\"");
 	http_free(r);
-	r = cond_req("GET", at(id, ""), token, NULL, "If-None-Match: 2", NULL);
+	r = http_bearer("GET", task_path(id, ""), token, NULL, "If-None-Match: 2", NULL);
 	cr_assert_eq(r->status, 200, "a malformed list: %ld", r->status);
 	http_free(r);
 	free(token);
@@ -194,11 +157,11 @@ Test(conditional, if_none_match_on_a_missing_or_foreign_task)
 	struct http_res *r;
 
 	test_uuid(other);
-	r = cond_req("GET", at(other, ""), token, NULL, "If-None-Match: *",
+	r = http_bearer("GET", task_path(other, ""), token, NULL, "If-None-Match: *",
 	    NULL);
 	cr_assert_eq(r->status, 404, "%ld", r->status);
 	http_free(r);
-	r = cond_req("GET", at(id, ""), stranger, NULL, "If-None-Match: \"1\"",
+	r = http_bearer("GET", task_path(id, ""), stranger, NULL, "If-None-Match: \"1\"",
 	    NULL);
 	cr_assert_eq(r->status, 403, "%ld", r->status);
 	http_free(r);
@@ -217,7 +180,7 @@ expect_412(const char *token, const char *id, const char *method,
 	struct http_res *r;
 
 	cond_get(token, id, before, sizeof(before), title, sizeof(title));
-	r = cond_req(method, at(id, suffix), token, body, header, NULL);
+	r = http_bearer(method, task_path(id, suffix), token, body, header, NULL);
 	cr_assert_eq(r->status, 412, "%s %s with %s: %ld %s", method, suffix,
 	    header, r->status, r->body);
 	cr_assert_str_eq(OR_EMPTY(detail(r)), "Precondition failed");
@@ -239,7 +202,7 @@ Test(conditional, if_match_that_does_not_match_is_412_and_changes_nothing)
 	char *token = cond_task(id);
 	struct http_res *r;
 
-	r = http_json("PATCH", at(id, ""), token, "{}");
+	r = http_json("PATCH", task_path(id, ""), token, "{}");
 	cr_assert_eq(r->status, 200);
 	http_free(r);
 	for (size_t i = 0; stale[i] != NULL; i++) {
@@ -256,7 +219,7 @@ static void
 expect_written(const char *token, const char *id, const char *method,
     const char *suffix, const char *body, const char *header, long status)
 {
-	struct http_res *r = cond_req(method, at(id, suffix), token, body,
+	struct http_res *r = http_bearer(method, task_path(id, suffix), token, body,
 	    header, NULL);
 
 	cr_assert_eq(r->status, status, "%s %s with %s: %ld %s", method, suffix,
@@ -318,7 +281,7 @@ cond_writer_run(void *arg)
 
 	snprintf(if_match, sizeof(if_match), "If-Match: %s", w->etag);
 	snprintf(body, sizeof(body), "{\"title\":\"%s\"}", w->title);
-	r = cond_req("PUT", at(w->id, ""), w->token, body, if_match, NULL);
+	r = http_bearer("PUT", task_path(w->id, ""), w->token, body, if_match, NULL);
 	w->status = r->status;
 	http_free(r);
 	return NULL;

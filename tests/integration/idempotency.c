@@ -25,40 +25,6 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-/* method path with token, a JSON body (or NULL) and up to two headers. */
-static struct http_res *
-idem_req(const char *method, const char *path, const char *token,
-    const char *body, const char *h1, const char *h2)
-{
-	char auth[4096];
-	const char *hdrs[5];
-	size_t n = 0;
-
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-	hdrs[n++] = auth;
-	if (body != NULL)
-		hdrs[n++] = "Content-Type: application/json";
-	if (h1 != NULL)
-		hdrs[n++] = h1;
-	if (h2 != NULL)
-		hdrs[n++] = h2;
-	hdrs[n] = NULL;
-	return http_req(method, path, hdrs, body, body != NULL ?
-	    strlen(body) : 0);
-}
-
-/* "/api/tasks/<id><suffix>", in one of four rotating buffers. */
-static const char *
-at(const char *id, const char *suffix)
-{
-	static __thread char buf[4][256];
-	static __thread int next;
-	char *p = buf[next++ % 4];
-
-	snprintf(p, sizeof(buf[0]), "/api/tasks/%s%s", id, suffix);
-	return p;
-}
-
 /* A fresh "Idempotency-Key: ..." header, unique across the run. */
 static void
 idem_key(char *out, size_t len)
@@ -162,7 +128,7 @@ Test(idempotency, a_repeat_while_the_first_runs_is_409)
 	cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s",
 	    PQresultErrorMessage(res));
 	PQclear(res);
-	r = idem_req("POST", "/api/tasks", token, "{\"title\":\"held\"}", key,
+	r = http_bearer("POST", "/api/tasks", token, "{\"title\":\"held\"}", key,
 	    NULL);
 	cr_assert_eq(r->status, 409, "%ld %s", r->status, r->body);
 	cr_assert_str_eq(OR_EMPTY(detail(r)), IDEM_BUSY);
@@ -172,7 +138,7 @@ Test(idempotency, a_repeat_while_the_first_runs_is_409)
 	PQfinish(conn);
 	cr_assert_eq(idem_count(IDEM_TASKS, subject), 0);
 	/* The lock released, the same request goes through. */
-	r = idem_req("POST", "/api/tasks", token, "{\"title\":\"held\"}", key,
+	r = http_bearer("POST", "/api/tasks", token, "{\"title\":\"held\"}", key,
 	    NULL);
 	cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
 	http_free(r);
@@ -188,14 +154,14 @@ Test(idempotency, a_repeated_create_is_replayed_and_creates_one_task)
 
 	idem_key(key, sizeof(key));
 	/* The subject has no users row yet: made on first need, with a key. */
-	first = idem_req("POST", "/api/tasks", token, body, key, NULL);
+	first = http_bearer("POST", "/api/tasks", token, body, key, NULL);
 	cr_assert_eq(first->status, 201, "%ld %s", first->status, first->body);
 	cr_assert_null(http_header(first, "Idempotent-Replayed"));
 	cr_assert_str_eq(OR_EMPTY(http_header(first, "ETag")), "\"1\"");
 	cr_assert_not_null(http_header(first, "Location"));
-	expect_replay(idem_req("POST", "/api/tasks", token, body, key, NULL),
+	expect_replay(http_bearer("POST", "/api/tasks", token, body, key, NULL),
 	    first);
-	expect_replay(idem_req("POST", "/api/tasks", token, body, key, NULL),
+	expect_replay(http_bearer("POST", "/api/tasks", token, body, key, NULL),
 	    first);
 	cr_assert_eq(idem_count(IDEM_TASKS, subject), 1);
 	cr_assert_eq(idem_count(IDEM_KEYS, subject), 1);
@@ -214,7 +180,7 @@ idem_racer_run(void *arg)
 {
 	struct idem_racer *r = arg;
 
-	r->res = idem_req("POST", "/api/tasks", r->token,
+	r->res = http_bearer("POST", "/api/tasks", r->token,
 	    "{\"title\":\"raced\"}", r->key, NULL);
 	return NULL;
 }
@@ -278,8 +244,8 @@ Test(idempotency, one_key_of_two_users_is_two_keys)
 	struct http_res *ra, *rb;
 
 	idem_key(key, sizeof(key));
-	ra = idem_req("POST", "/api/tasks", ta, "{\"title\":\"t\"}", key, NULL);
-	rb = idem_req("POST", "/api/tasks", tb, "{\"title\":\"t\"}", key, NULL);
+	ra = http_bearer("POST", "/api/tasks", ta, "{\"title\":\"t\"}", key, NULL);
+	rb = http_bearer("POST", "/api/tasks", tb, "{\"title\":\"t\"}", key, NULL);
 	cr_assert_eq(ra->status, 201);
 	cr_assert_eq(rb->status, 201, "%ld %s", rb->status, rb->body);
 	cr_assert_null(http_header(rb, "Idempotent-Replayed"));
@@ -299,20 +265,20 @@ Test(idempotency, a_key_reused_for_another_request_is_422)
 	struct http_res *r;
 
 	idem_key(key, sizeof(key));
-	r = idem_req("POST", "/api/tasks", token, "{\"title\":\"a\"}", key, NULL);
+	r = http_bearer("POST", "/api/tasks", token, "{\"title\":\"a\"}", key, NULL);
 	cr_assert_eq(r->status, 201);
 	http_free(r);
 	/* Another body, the same body spelt otherwise, another route. */
-	r = idem_req("POST", "/api/tasks", token, "{\"title\":\"b\"}", key, NULL);
+	r = http_bearer("POST", "/api/tasks", token, "{\"title\":\"b\"}", key, NULL);
 	cr_assert_eq(r->status, 422, "%ld %s", r->status, r->body);
 	cr_assert_str_eq(OR_EMPTY(detail(r)), IDEM_REUSED);
 	http_free(r);
-	r = idem_req("POST", "/api/tasks", token, "{\"title\": \"a\"}", key,
+	r = http_bearer("POST", "/api/tasks", token, "{\"title\": \"a\"}", key,
 	    NULL);
 	cr_assert_eq(r->status, 422, "%ld %s", r->status, r->body);
 	http_free(r);
 	create_task(token, "other", id);
-	r = idem_req("DELETE", at(id, ""), token, NULL, key, NULL);
+	r = http_bearer("DELETE", task_path(id, ""), token, NULL, key, NULL);
 	cr_assert_eq(r->status, 422, "%ld %s", r->status, r->body);
 	cr_assert_str_eq(OR_EMPTY(detail(r)), IDEM_REUSED);
 	http_free(r);
@@ -327,10 +293,10 @@ Test(idempotency, a_refused_create_is_not_kept)
 	struct http_res *r;
 
 	idem_key(key, sizeof(key));
-	r = idem_req("POST", "/api/tasks", token, "{\"title\":\"\"}", key, NULL);
+	r = http_bearer("POST", "/api/tasks", token, "{\"title\":\"\"}", key, NULL);
 	cr_assert_eq(r->status, 422, "%ld %s", r->status, r->body);
 	http_free(r);
-	r = idem_req("POST", "/api/tasks", token, "{\"title\":\"x\"}", key, NULL);
+	r = http_bearer("POST", "/api/tasks", token, "{\"title\":\"x\"}", key, NULL);
 	cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
 	cr_assert_null(http_header(r, "Idempotent-Replayed"));
 	http_free(r);
@@ -342,7 +308,7 @@ static void
 expect_bad_key(const char *token, const char *method, const char *path,
     const char *body, const char *key_header)
 {
-	struct http_res *r = idem_req(method, path, token, body, key_header,
+	struct http_res *r = http_bearer(method, path, token, body, key_header,
 	    NULL);
 
 	cr_assert_eq(r->status, 422, "%s %s: %ld %s", method, path, r->status,
@@ -368,12 +334,12 @@ Test(idempotency, a_bad_key_is_422)
 	    "Idempotency-Key: caf\xc3\xa9");
 	expect_bad_key(token, "POST", "/api/tasks", "{\"title\":\"x\"}",
 	    "Idempotency-Key: a\tb");
-	expect_bad_key(token, "DELETE", at(id, ""), NULL, long_key);
-	expect_bad_key(token, "PATCH", at(id, "/complete"), NULL, long_key);
+	expect_bad_key(token, "DELETE", task_path(id, ""), NULL, long_key);
+	expect_bad_key(token, "PATCH", task_path(id, "/complete"), NULL, long_key);
 	/* With the body's checks: before the row's 404, after the body's. */
-	expect_bad_key(token, "DELETE", at(missing, ""), NULL, long_key);
+	expect_bad_key(token, "DELETE", task_path(missing, ""), NULL, long_key);
 	expect_bad_key(token, "DELETE", "/api/tasks/not-a-uuid", NULL, long_key);
-	r = idem_req("POST", "/api/tasks", token, "{}", long_key, NULL);
+	r = http_bearer("POST", "/api/tasks", token, "{}", long_key, NULL);
 	cr_assert_eq(r->status, 422);
 	cr_assert_str_eq(OR_EMPTY(detail(r)), "title is required");
 	http_free(r);
@@ -381,7 +347,7 @@ Test(idempotency, a_bad_key_is_422)
 	/* 255 characters of any printable ASCII are a key. */
 	free(long_key);
 	long_key = str_repeat("Idempotency-Key: ", "~", 255, "");
-	r = idem_req("POST", "/api/tasks", token, "{\"title\":\"x\"}", long_key,
+	r = http_bearer("POST", "/api/tasks", token, "{\"title\":\"x\"}", long_key,
 	    NULL);
 	cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
 	http_free(r);
@@ -400,13 +366,13 @@ Test(idempotency, a_repeated_toggle_toggles_once)
 
 	create_task(token, "toggled", id);
 	idem_key(key, sizeof(key));
-	first = idem_req("PATCH", at(id, "/complete"), token, NULL, key, NULL);
+	first = http_bearer("PATCH", task_path(id, "/complete"), token, NULL, key, NULL);
 	cr_assert_eq(first->status, 200, "%ld %s", first->status, first->body);
 	cr_assert_eq(json_flag(first, "is_completed"), 1);
 	cr_assert_str_eq(OR_EMPTY(http_header(first, "ETag")), "\"2\"");
-	expect_replay(idem_req("PATCH", at(id, "/complete"), token, NULL, key,
+	expect_replay(http_bearer("PATCH", task_path(id, "/complete"), token, NULL, key,
 	    NULL), first);
-	r = http_json("GET", at(id, ""), token, NULL);
+	r = http_json("GET", task_path(id, ""), token, NULL);
 	cr_assert_eq(json_flag(r, "is_completed"), 1, "toggled twice");
 	cr_assert_str_eq(OR_EMPTY(http_header(r, "ETag")), "\"2\"");
 	http_free(r);
@@ -422,16 +388,16 @@ Test(idempotency, a_repeated_delete_is_204_again)
 
 	create_task(token, "deleted", id);
 	idem_key(key, sizeof(key));
-	first = idem_req("DELETE", at(id, ""), token, NULL, key, NULL);
+	first = http_bearer("DELETE", task_path(id, ""), token, NULL, key, NULL);
 	cr_assert_eq(first->status, 204, "%ld %s", first->status, first->body);
 	cr_assert_null(http_header(first, "Idempotent-Replayed"));
-	r = idem_req("DELETE", at(id, ""), token, NULL, key, NULL);
+	r = http_bearer("DELETE", task_path(id, ""), token, NULL, key, NULL);
 	cr_assert_eq(r->status, 204, "the repeat: %ld %s", r->status, r->body);
 	cr_assert_eq(r->body_len, 0);
 	cr_assert_str_eq(OR_EMPTY(http_header(r, "Idempotent-Replayed")), "true");
 	http_free(r);
 	/* Without the key, the task is gone. */
-	r = http_json("DELETE", at(id, ""), token, NULL);
+	r = http_json("DELETE", task_path(id, ""), token, NULL);
 	cr_assert_eq(r->status, 404);
 	http_free(r);
 	http_free(first);
@@ -446,30 +412,30 @@ Test(idempotency, a_replay_comes_before_the_precondition)
 
 	create_task(token, "conditional", id);
 	idem_key(key, sizeof(key));
-	first = idem_req("PATCH", at(id, "/complete"), token, NULL, key,
+	first = http_bearer("PATCH", task_path(id, "/complete"), token, NULL, key,
 	    "If-Match: \"1\"");
 	cr_assert_eq(first->status, 200, "%ld %s", first->status, first->body);
 	/* The task is at "2" now: the repeat still gets the kept answer. */
-	expect_replay(idem_req("PATCH", at(id, "/complete"), token, NULL, key,
+	expect_replay(http_bearer("PATCH", task_path(id, "/complete"), token, NULL, key,
 	    "If-Match: \"1\""), first);
 	http_free(first);
 	/* A 412 is not kept: the same key then goes through. */
 	idem_key(key2, sizeof(key2));
-	r = idem_req("DELETE", at(id, ""), token, NULL, key2, "If-Match: \"1\"");
+	r = http_bearer("DELETE", task_path(id, ""), token, NULL, key2, "If-Match: \"1\"");
 	cr_assert_eq(r->status, 412, "%ld %s", r->status, r->body);
 	http_free(r);
-	r = idem_req("DELETE", at(id, ""), token, NULL, key2, "If-Match: \"2\"");
+	r = http_bearer("DELETE", task_path(id, ""), token, NULL, key2, "If-Match: \"2\"");
 	cr_assert_eq(r->status, 204, "%ld %s", r->status, r->body);
 	cr_assert_null(http_header(r, "Idempotent-Replayed"));
 	http_free(r);
-	r = idem_req("DELETE", at(id, ""), token, NULL, key2, "If-Match: \"2\"");
+	r = http_bearer("DELETE", task_path(id, ""), token, NULL, key2, "If-Match: \"2\"");
 	cr_assert_eq(r->status, 204, "%ld %s", r->status, r->body);
 	cr_assert_str_eq(OR_EMPTY(http_header(r, "Idempotent-Replayed")), "true");
 	http_free(r);
 	/* A 404 is not kept either. */
 	test_uuid(gone);
 	idem_key(key2, sizeof(key2));
-	r = idem_req("PATCH", at(gone, "/complete"), token, NULL, key2, NULL);
+	r = http_bearer("PATCH", task_path(gone, "/complete"), token, NULL, key2, NULL);
 	cr_assert_eq(r->status, 404);
 	http_free(r);
 	cr_assert_eq(idem_count(IDEM_KEYS, subject), 2);
@@ -486,13 +452,13 @@ Test(idempotency, an_expired_key_is_replaced_and_pruned)
 	int writes = 0;
 
 	idem_key(key, sizeof(key));
-	r = idem_req("POST", "/api/tasks", token, "{\"title\":\"a\"}", key, NULL);
+	r = http_bearer("POST", "/api/tasks", token, "{\"title\":\"a\"}", key, NULL);
 	cr_assert_eq(r->status, 201);
 	http_free(r);
 	free(idem_owner("UPDATE idempotency_keys SET created_at = now() - "
 	    "interval '25 hours' WHERE user_id = $1", subject));
 	/* Another request with the expired key: a new answer, kept anew. */
-	r = idem_req("POST", "/api/tasks", token, "{\"title\":\"b\"}", key, NULL);
+	r = http_bearer("POST", "/api/tasks", token, "{\"title\":\"b\"}", key, NULL);
 	cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
 	cr_assert_null(http_header(r, "Idempotent-Replayed"));
 	cr_assert_str_eq(OR_EMPTY(json_str(r, "title")), "b");
@@ -510,7 +476,7 @@ Test(idempotency, an_expired_key_is_replaced_and_pruned)
 	do {
 		free(left);
 		idem_key(key, sizeof(key));
-		r = idem_req("POST", "/api/tasks", token, "{\"title\":\"c\"}", key,
+		r = http_bearer("POST", "/api/tasks", token, "{\"title\":\"c\"}", key,
 		    NULL);
 		cr_assert_eq(r->status, 201);
 		http_free(r);
@@ -531,7 +497,7 @@ idem_after_restart(const char *token, const char *body, const char *key)
 	struct http_res *r;
 
 	for (;;) {
-		r = idem_req("POST", "/api/tasks", token, body, key, NULL);
+		r = http_bearer("POST", "/api/tasks", token, body, key, NULL);
 		if (r->status != 503 || test_monotonic_s() - t0 > limit)
 			return r;
 		http_free(r);
@@ -547,7 +513,7 @@ Test(fault, an_idempotent_replay_survives_a_database_restart)
 	struct http_res *first;
 
 	idem_key(key, sizeof(key));
-	first = idem_req("POST", "/api/tasks", token, body, key, NULL);
+	first = http_bearer("POST", "/api/tasks", token, body, key, NULL);
 	cr_assert_eq(first->status, 201, "%ld %s", first->status, first->body);
 	cr_assert_eq(stack_command("db-stop"), 0);
 	cr_assert_eq(stack_command("db-start"), 0);

@@ -29,18 +29,6 @@ new_subject(char subject[37])
 }
 
 
-/* "/api/tasks/<id><suffix>", in one of four rotating buffers. */
-static const char *
-at(const char *id, const char *suffix)
-{
-	static __thread char buf[4][256];
-	static __thread int next;
-	char *p = buf[next++ % 4];
-
-	snprintf(p, sizeof(buf[0]), "/api/tasks/%s%s", id, suffix);
-	return p;
-}
-
 /*
  * o is a task object of docs/API.md "Task object", exactly its seven
  * fields, owned by subject.
@@ -119,7 +107,7 @@ create_ok(const char *token, const char *subject, const char *body)
 static struct http_res *
 fetch(const char *token, const char *subject, const char *id)
 {
-	return task_req("GET", at(id, ""), token, NULL, 200, subject);
+	return task_req("GET", task_path(id, ""), token, NULL, 200, subject);
 }
 
 /* POST with raw bytes and a Content-Type header line (NULL: none at all). */
@@ -244,7 +232,7 @@ Test(tasks_create, ignores_server_fields_and_unknown_fields)
 	cr_assert_str_neq(json_str(r, "created_at"), old, "%s", r->body);
 	cr_assert_str_neq(json_str(r, "updated_at"), old, "%s", r->body);
 	http_free(r);
-	refused("GET", at(other, ""), token, NULL, 404, "Task not found");
+	refused("GET", task_path(other, ""), token, NULL, 404, "Task not found");
 	free(token);
 }
 
@@ -458,7 +446,7 @@ Test(tasks_body, over_64_kib_is_413)
 	cr_assert_eq(strlen(over), 65537);
 	http_free(create_ok(token, subject, fits));
 	refused("POST", "/api/tasks", token, over, 413, "Request body too large");
-	refused("PUT", at("not-a-uuid", ""), token, over, 413, "Request body too large");
+	refused("PUT", task_path("not-a-uuid", ""), token, over, 413, "Request body too large");
 	http_free(listed(token, "", subject, 1, 1));	/* only the one that fits */
 	free(over);
 	free(fits);
@@ -477,10 +465,10 @@ Test(tasks_body, authentication_comes_first)
 	cr_assert_str_eq(OR_EMPTY(http_header(r, "WWW-Authenticate")), "Bearer");
 	http_free(r);
 	refused("POST", "/api/tasks", NULL, "{\"title\":\"x\"}", 401, "Not authenticated");
-	refused("PUT", at(id, ""), NULL, "{\"title\":5}", 401, "Not authenticated");
-	refused("PATCH", at("not-a-uuid", ""), NULL, "[]", 401, "Not authenticated");
-	refused("DELETE", at(id, ""), NULL, NULL, 401, "Not authenticated");
-	refused("PATCH", at(id, "/complete"), NULL, NULL, 401, "Not authenticated");
+	refused("PUT", task_path(id, ""), NULL, "{\"title\":5}", 401, "Not authenticated");
+	refused("PATCH", task_path("not-a-uuid", ""), NULL, "[]", 401, "Not authenticated");
+	refused("DELETE", task_path(id, ""), NULL, NULL, 401, "Not authenticated");
+	refused("PATCH", task_path(id, "/complete"), NULL, NULL, 401, "Not authenticated");
 	refused("GET", "/api/tasks?limit=0", NULL, NULL, 401, "Not authenticated");
 	r = fetch(token, subject, id);
 	cr_assert_str_eq(json_str(r, "title"), "mine");
@@ -497,9 +485,9 @@ Test(tasks_body, body_is_checked_before_the_row)
 
 	create_task(owner, "owned", id);
 	test_uuid(unknown);
-	refused("PUT", at(unknown, ""), owner, "{\"title\":\"\"}", 422, "title must be 1 to 255 characters");
-	refused("PATCH", at("123", ""), owner, "{", 400, "Invalid JSON body");
-	refused("PATCH", at(id, ""), other, "{\"is_completed\":1}", 422, "is_completed must be a boolean");
+	refused("PUT", task_path(unknown, ""), owner, "{\"title\":\"\"}", 422, "title must be 1 to 255 characters");
+	refused("PATCH", task_path("123", ""), owner, "{", 400, "Invalid JSON body");
+	refused("PATCH", task_path(id, ""), other, "{\"is_completed\":1}", 422, "is_completed must be a boolean");
 	free(owner);
 	free(other);
 }
@@ -600,7 +588,7 @@ Test(tasks_list, completed_filter_and_its_count)
 	struct http_res *r;
 
 	make_tasks(token, 3, ids);
-	http_free(task_req("PATCH", at(ids[1], "/complete"), token, NULL, 200, subject));
+	http_free(task_req("PATCH", task_path(ids[1], "/complete"), token, NULL, 200, subject));
 	r = listed(token, "?completed=true", subject, 1, 1);
 	cr_assert_str_eq(item_id(r, 0), ids[1]);
 	cr_assert(json_object_get_boolean(json_object_object_get(
@@ -657,7 +645,7 @@ Test(tasks_list, unknown_params_ignored_and_percent_encoding_decoded)
 	struct http_res *r;
 
 	make_tasks(token, 3, ids);
-	http_free(task_req("PATCH", at(ids[0], "/complete"), token, NULL, 200, subject));
+	http_free(task_req("PATCH", task_path(ids[0], "/complete"), token, NULL, 200, subject));
 	http_free(listed(token, "?order=asc&limitx=0&foo&user_id=someone&", subject, 3, 3));
 	r = listed(token, "?%6Cimit=1", subject, 1, 3);
 	cr_assert_str_eq(item_id(r, 0), ids[2]);
@@ -706,16 +694,16 @@ check_scoping(const char *method, const char *suffix, const char *body)
 	struct http_res *after;
 
 	usleep(20000);
-	refused(method, at(json_str(c, "id"), suffix), other, body, 403,
+	refused(method, task_path(json_str(c, "id"), suffix), other, body, 403,
 	    "Not authorized to access this task");
 	after = fetch(owner, owner_sub, json_str(c, "id"));
 	cr_assert(json_object_equal(c->json, after->json),
 	    "%s by another subject changed the row: %s -> %s", method, c->body, after->body);
 	http_free(listed(other, "", other_sub, 0, 0));
 	test_uuid(unknown);
-	refused(method, at(unknown, suffix), owner, body, 404, "Task not found");
-	refused(method, at("not-a-uuid", suffix), owner, body, 404, "Task not found");
-	refused(method, at("123", suffix), owner, body, 404, "Task not found");
+	refused(method, task_path(unknown, suffix), owner, body, 404, "Task not found");
+	refused(method, task_path("not-a-uuid", suffix), owner, body, 404, "Task not found");
+	refused(method, task_path("123", suffix), owner, body, 404, "Task not found");
 	http_free(after);
 	http_free(c);
 	free(owner);
@@ -754,7 +742,7 @@ Test(task_put, replaces_all_fields_and_moves_updated_at)
 	struct http_res *r, *g;
 
 	usleep(20000);
-	r = task_req("PUT", at(id, ""), token, "{\"title\":\"  new  \"}", 200, subject);
+	r = task_req("PUT", task_path(id, ""), token, "{\"title\":\"  new  \"}", 200, subject);
 	cr_assert_str_eq(json_str(r, "id"), id);
 	cr_assert_str_eq(json_str(r, "title"), "new");
 	cr_assert(json_is_null(r, "description"), "omitted description must be null: %s", r->body);
@@ -767,7 +755,7 @@ Test(task_put, replaces_all_fields_and_moves_updated_at)
 	http_free(g);
 	http_free(r);
 
-	r = task_req("PUT", at(id, ""), token,
+	r = task_req("PUT", task_path(id, ""), token,
 	    "{\"title\":\"full\",\"description\":\"all three\",\"is_completed\":true,"
 	    "\"id\":\"00000000-0000-4000-8000-000000000000\",\"user_id\":\"x\","
 	    "\"created_at\":\"2001-01-01T00:00:00.000000Z\"}", 200, subject);
@@ -798,7 +786,7 @@ Test(task_put, refuses_a_bad_body_and_leaves_the_row)
 	struct http_res *r;
 
 	for (size_t i = 0; i < NELEM(cases); i++)
-		refused("PUT", at(id, ""), token, cases[i].body, cases[i].status, cases[i].detail);
+		refused("PUT", task_path(id, ""), token, cases[i].body, cases[i].status, cases[i].detail);
 	r = fetch(token, subject, id);
 	cr_assert(json_object_equal(r->json, c->json), "a refused PUT changed the row: %s", r->body);
 	http_free(r);
@@ -816,7 +804,7 @@ Test(task_patch, changes_only_the_given_fields)
 	struct http_res *r;
 
 	usleep(20000);
-	r = task_req("PATCH", at(id, ""), token, "{\"title\":\" renamed \"}", 200, subject);
+	r = task_req("PATCH", task_path(id, ""), token, "{\"title\":\" renamed \"}", 200, subject);
 	cr_assert_str_eq(json_str(r, "title"), "renamed");
 	cr_assert_str_eq(json_str(r, "description"), "orig d");
 	cr_assert_eq(json_flag(r, "is_completed"), 0);
@@ -824,19 +812,19 @@ Test(task_patch, changes_only_the_given_fields)
 	cr_assert_gt(strcmp(json_str(r, "updated_at"), json_str(c, "updated_at")), 0, "%s", r->body);
 	http_free(r);
 
-	r = task_req("PATCH", at(id, ""), token, "{\"is_completed\":true}", 200, subject);
+	r = task_req("PATCH", task_path(id, ""), token, "{\"is_completed\":true}", 200, subject);
 	cr_assert_str_eq(json_str(r, "title"), "renamed");
 	cr_assert_str_eq(json_str(r, "description"), "orig d");
 	cr_assert_eq(json_flag(r, "is_completed"), 1);
 	http_free(r);
 
-	r = task_req("PATCH", at(id, ""), token, "{\"description\":null}", 200, subject);
+	r = task_req("PATCH", task_path(id, ""), token, "{\"description\":null}", 200, subject);
 	cr_assert(json_is_null(r, "description"), "%s", r->body);
 	cr_assert_str_eq(json_str(r, "title"), "renamed");
 	cr_assert_eq(json_flag(r, "is_completed"), 1);
 	http_free(r);
 
-	r = task_req("PATCH", at(id, ""), token, "{}", 200, subject);
+	r = task_req("PATCH", task_path(id, ""), token, "{}", 200, subject);
 	cr_assert_str_eq(json_str(r, "title"), "renamed");
 	cr_assert(json_is_null(r, "description"), "%s", r->body);
 	cr_assert_eq(json_flag(r, "is_completed"), 1);
@@ -871,7 +859,7 @@ Test(task_patch, refuses_bad_values_and_leaves_the_row)
 	struct http_res *r;
 
 	for (size_t i = 0; i < NELEM(cases); i++)
-		refused("PATCH", at(id, ""), token, cases[i][0], 422, cases[i][1]);
+		refused("PATCH", task_path(id, ""), token, cases[i][0], 422, cases[i][1]);
 	r = fetch(token, subject, id);
 	cr_assert(json_object_equal(r->json, c->json), "a refused PATCH changed the row: %s", r->body);
 	http_free(r);
@@ -887,14 +875,14 @@ Test(task_delete, deletes_then_404)
 
 	create_task(token, "keep", keep);
 	create_task(token, "gone", gone);
-	r = http_json("DELETE", at(gone, ""), token, NULL);
+	r = http_json("DELETE", task_path(gone, ""), token, NULL);
 	cr_assert_eq(r->status, 204, "DELETE: %ld %s", r->status, r->body);
 	cr_assert_eq(r->body_len, 0, "a 204 has no body: %s", r->body);
 	http_free(r);
-	refused("GET", at(gone, ""), token, NULL, 404, "Task not found");
-	refused("DELETE", at(gone, ""), token, NULL, 404, "Task not found");
-	refused("PATCH", at(gone, "/complete"), token, NULL, 404, "Task not found");
-	refused("PUT", at(gone, ""), token, "{\"title\":\"back\"}", 404, "Task not found");
+	refused("GET", task_path(gone, ""), token, NULL, 404, "Task not found");
+	refused("DELETE", task_path(gone, ""), token, NULL, 404, "Task not found");
+	refused("PATCH", task_path(gone, "/complete"), token, NULL, 404, "Task not found");
+	refused("PUT", task_path(gone, ""), token, "{\"title\":\"back\"}", 404, "Task not found");
 	r = listed(token, "", subject, 1, 1);
 	cr_assert_str_eq(item_id(r, 0), keep);
 	http_free(r);
@@ -912,13 +900,13 @@ Test(task_complete, toggles_twice_back)
 	struct http_res *r;
 
 	usleep(20000);
-	r = task_req("PATCH", at(id, "/complete"), token, NULL, 200, subject);
+	r = task_req("PATCH", task_path(id, "/complete"), token, NULL, 200, subject);
 	cr_assert_eq(json_flag(r, "is_completed"), 1, "%s", r->body);
 	cr_assert_str_eq(json_str(r, "title"), "flip");
 	cr_assert_str_eq(json_str(r, "description"), "d");
 	cr_assert_gt(strcmp(json_str(r, "updated_at"), json_str(c, "updated_at")), 0, "%s", r->body);
 	http_free(r);
-	r = task_req("PATCH", at(id, "/complete"), token, NULL, 200, subject);
+	r = task_req("PATCH", task_path(id, "/complete"), token, NULL, 200, subject);
 	cr_assert_eq(json_flag(r, "is_completed"), 0, "%s", r->body);
 	http_free(r);
 	r = fetch(token, subject, id);
@@ -938,7 +926,7 @@ static void *
 toggle_thread(void *arg)
 {
 	struct toggler *t = arg;
-	struct http_res *r = http_json("PATCH", at(t->id, "/complete"), t->token, NULL);
+	struct http_res *r = http_json("PATCH", task_path(t->id, "/complete"), t->token, NULL);
 
 	t->status = r->status;
 	http_free(r);
@@ -1006,12 +994,12 @@ churn_thread(void *arg)
 		http_free(r);
 	}
 	for (int i = 0; i < 3; i++) {
-		r = http_json("PATCH", at(ids[i], "/complete"), ch->token, NULL);
+		r = http_json("PATCH", task_path(ids[i], "/complete"), ch->token, NULL);
 		ch->failures += r->status != 200;
 		http_free(r);
 	}
 	for (int i = 2; i < 4; i++) {
-		r = http_json("DELETE", at(ids[i], ""), ch->token, NULL);
+		r = http_json("DELETE", task_path(ids[i], ""), ch->token, NULL);
 		ch->failures += r->status != 204;
 		http_free(r);
 	}

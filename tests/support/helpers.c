@@ -520,3 +520,35 @@ test_monotonic_s(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+struct http_res *
+http_bearer(const char *method, const char *path, const char *token,
+    const char *body, const char *h1, const char *h2)
+{
+	char auth[4096];
+	const char *hdrs[5];
+	size_t n = 0;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	hdrs[n++] = auth;
+	if (body != NULL)
+		hdrs[n++] = "Content-Type: application/json";
+	if (h1 != NULL)
+		hdrs[n++] = h1;
+	if (h2 != NULL)
+		hdrs[n++] = h2;
+	hdrs[n] = NULL;
+	return http_req(method, path, hdrs, body, body != NULL ?
+	    strlen(body) : 0);
+}
+
+const char *
+task_path(const char *id, const char *suffix)
+{
+	static __thread char buf[4][256];
+	static __thread int next;
+	char *p = buf[next++ % 4];
+
+	snprintf(p, sizeof(buf[0]), "/api/tasks/%s%s", id, suffix);
+	return p;
+}

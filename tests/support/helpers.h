@@ -102,6 +102,19 @@ double test_recovery_s(void);
 /* CLOCK_MONOTONIC in seconds, for measuring how long something took. */
 double test_monotonic_s(void);
 
+/*
+ * method path with a bearer token, the JSON body when not NULL (with its
+ * Content-Type), and up to two more header lines h1, h2 (NULL for none).
+ */
+struct http_res *http_bearer(const char *method, const char *path,
+    const char *token, const char *body, const char *h1, const char *h2);
+
+/*
+ * "/api/tasks/<id><suffix>", in one of four rotating buffers of the calling
+ * thread, so a few may be used in one call.
+ */
+const char *task_path(const char *id, const char *suffix);
+
 /* unit repeated n times, between prefix and suffix; returns a string to free(). */
 char *str_repeat(const char *prefix, const char *unit, size_t n,
     const char *suffix);
