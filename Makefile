@@ -163,22 +163,28 @@ migrate:
 # early errors) once more with the ASan+UBSan programs. The last line is
 # Criterion's summary.
 test: deps
+	@mkdir -p $(BUILD) && date +%s >$(TEST_CLOCK)
 	@tests/lint/run
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory all $(TEST_BIN) unit
-	@tests/run $(BUILD)
-	@tests/run --browser $(BUILD)
-	@tests/run --pgbouncer $(BUILD)
-	@tests/e2e/deploy $(BUILD)
-	@tests/e2e/better-auth/run $(BUILD)
-	@tests/run --valgrind $(BUILD)
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all \
+	@$(call test_phase,plain) tests/run $(BUILD)
+	@$(call test_phase,browser) tests/run --browser $(BUILD)
+	@$(call test_phase,pgbouncer) tests/run --pgbouncer $(BUILD)
+	@$(call test_phase,deploy) tests/e2e/deploy $(BUILD)
+	@$(call test_phase,better-auth) tests/e2e/better-auth/run $(BUILD)
+	@$(call test_phase,valgrind) tests/run --valgrind $(BUILD)
+	@$(call test_phase,asan build) $(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all \
 	    $(BUILD)/asan/tests/taskapi-tests unit
-	@tests/run $(BUILD)/asan
-	@tests/run --apache $(BUILD)
-	@APACHE_SITE=vhost tests/run --apache $(BUILD)
-	@SANITIZE=1 TASKAPI_TEST_FILTER='@(apache_routes|apache_slow|apache_site|cgi)/*' \
+	@$(call test_phase,asan) tests/run $(BUILD)/asan
+	@$(call test_phase,apache) tests/run --apache $(BUILD)
+	@$(call test_phase,apache vhost) APACHE_SITE=vhost tests/run --apache $(BUILD)
+	@$(call test_phase,apache asan) SANITIZE=1 TASKAPI_TEST_FILTER='@(apache_routes|apache_slow|apache_site|cgi)/*' \
 	    tests/run --apache $(BUILD)/asan
+
+# Each pass of make test says when it starts, counted from make test's
+# start, so a slow pass shows in CI's log (the last line stays Criterion's).
+TEST_CLOCK := $(BUILD)/.test-began
+test_phase = echo "make test: $(1), at $$(( $$(date +%s) - $$(cat $(TEST_CLOCK)) )) s";
 
 # A headless Better Auth (email and password, the jwt() plugin) signs its
 # users' tokens with EdDSA, ES256, RS256, PS256 and ES512, and they drive
