@@ -15,6 +15,7 @@
 
 #include "app/app.h"
 #include "app/listener.h"
+#include "db/replica.h"
 #include "http/body.h"
 #include "http/status.h"
 
@@ -107,7 +108,7 @@ static int
 serve_fcgi(const struct route *route, const struct app_handler *handlers,
     const struct config *cfg)
 {
-	struct db db;
+	struct db db, read;
 	FCGX_Request fr;
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, 0, 0) != 0) {
@@ -118,6 +119,8 @@ serve_fcgi(const struct route *route, const struct app_handler *handlers,
 	/* Connecting waits for the first request: start-up stays cheap. */
 	db_init(&db, cfg->database_url, route->name);
 	db.unnamed = cfg->database_unnamed;
+	if (cfg->database_read_url != NULL)
+		replica_attach(&db, &read, cfg->database_read_url);
 	while (FCGX_Accept_r(&fr) >= 0) {
 		struct request req;
 		struct response res;
@@ -187,12 +190,14 @@ serve_cgi(const struct route *route, const struct app_handler *handlers,
 	struct body_cgi_input in;
 	struct request req;
 	struct response res;
-	struct db db;
+	struct db db, read;
 	int rc = 0;
 
 	db_init(&db, cfg->database_url, route->name);
 	db.unnamed = 1;
 	db.role_checked = 1;
+	if (cfg->database_read_url != NULL)
+		replica_attach(&db, &read, cfg->database_read_url);
 	response_init(&res);
 	/*
 	 * docs/API.md "Shared hosting (Apache)": the whole body within

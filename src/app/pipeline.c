@@ -17,6 +17,7 @@
 static ctx_handler_fn find_handler(const struct app_handler *handlers,
     const char *method);
 static bool authenticate(struct ctx *c);
+static bool reads_anywhere(const struct route *route, const char *method);
 static void run_handler(struct ctx *c, const struct route_method *m,
     ctx_handler_fn handler);
 
@@ -50,7 +51,28 @@ app_handle(const struct route *route, const struct app_handler *handlers,
 	/* docs/API.md "Order of checks": a 401 parses and touches nothing. */
 	if (m->auth == ROUTE_AUTH_REQUIRED && !authenticate(&c))
 		return;
+	db->read_here = reads_anywhere(route, m->method);
 	run_handler(&c, m, handler);
+	db->read_here = 0;
+}
+
+/*
+ * docs/API.md "Reads on a standby": the GETs whose reads may be served by
+ * DATABASE_READ_URL's standby. Not the changes feed: its token is a
+ * position in the primary's history, which a standby that lags has not
+ * reached. Not the health check, which is the primary's.
+ */
+static bool
+reads_anywhere(const struct route *route, const char *method)
+{
+	static const char *const routes[] = { "tasks", "task_item", "auth_me" };
+
+	if (strcmp(method, "GET") != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (strcmp(route->name, routes[i]) == 0)
+			return true;
+	return false;
 }
 
 /*

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "db/columns.h"
+#include "db/conn.h"
 #include "db/db.h"
+#include "db/replica.h"
 
 /* Room for a prepared statement's name ("s" and up to 14 digits). */
 #define DB_STMT_NAME 16
@@ -129,6 +131,13 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	COLUMNS_SORTED(STMT_TASK_SORTED, 4, "title", COLUMNS_SORTED_C, "text", ASC),
 	COLUMNS_SORTED(STMT_TASK_SORTED, 5, "title", COLUMNS_SORTED_C, "text", DESC),
 	[STMT_SET_SUBJECT_GENERIC] = "SELECT " COLUMNS_SUBJECT_GENERIC,
+	/*
+	 * docs/API.md "Reads on a standby": with a read connection, a commit
+	 * waits until the synchronous standby has applied it, for this
+	 * transaction only (a pool's server connection keeps nothing).
+	 */
+	[STMT_REMOTE_APPLY] =
+	    "SELECT set_config('synchronous_commit', 'remote_apply', true)",
 };
 
 /*
@@ -155,15 +164,7 @@ static const bool stmt_scoped[STMT_COUNT_] = {
 	/* And STMT_TASK_SORTED to STMT_TASK_SORTED_LAST_ (db_exec). */
 };
 
-/* db_check_role's query: the role, and whether the policy leaves it unbound. */
-enum role_col {
-	ROLE_COL_NAME,
-	ROLE_COL_UNBOUND,
-	ROLE_COL_COUNT_
-};
-
 static void db_stmt_name(enum db_stmt stmt, char name[DB_STMT_NAME]);
-static int db_alive(PGconn *conn);
 static int db_prepare(struct db *db, enum db_stmt stmt, PGresult **failed);
 static int db_send(struct db *db, enum db_stmt stmt, int nparams,
     const char *const *params);
@@ -171,11 +172,7 @@ static PGresult *db_run(struct db *db, enum db_stmt stmt, int nparams,
     const char *const *params);
 static PGresult *db_exec_as(struct db *db, enum db_stmt stmt, int nparams,
     const char *const *params);
-static void db_notice(void *arg, const char *message);
-static int db_connect(struct db *db);
-static void db_check_role(struct db *db);
-static int db_gone(const PGresult *res);
-static void db_drop(struct db *db);
+static int db_gone(const struct db *db, const PGresult *res);
 
 void
 db_init(struct db *db, const char *conninfo, const char *app_name)
@@ -188,98 +185,9 @@ db_init(struct db *db, const char *conninfo, const char *app_name)
 void
 db_close(struct db *db)
 {
-	db_drop(db);
-}
-
-static void
-db_drop(struct db *db)
-{
-	if (db->conn != NULL)
-		PQfinish(db->conn);
-	db->conn = NULL;
-	db->prepared = 0;
-}
-
-/*
- * A server that restarted has closed our connection, saying goodbye first
- * (57P01). Reading what is pending notices that before anything is sent,
- * so the request connects again instead of failing: a clean restart costs
- * no request a 503. One read may return only the goodbye, the next one the
- * end of the stream, hence two; each is a non-blocking recv of about a
- * microsecond on an idle connection.
- */
-static int
-db_alive(PGconn *conn)
-{
-	for (int i = 0; i < 2; i++)
-		if (PQstatus(conn) != CONNECTION_OK || PQconsumeInput(conn) != 1)
-			return 0;
-	return PQstatus(conn) == CONNECTION_OK;
-}
-
-/*
- * Connects with a bounded wait: a database that is down answers 503 in at
- * most connect_timeout seconds, never a hang. Settings in DATABASE_URL
- * override these defaults, which come first for that reason.
- */
-static int
-db_connect(struct db *db)
-{
-	const char *keys[] = { "connect_timeout", "application_name",
-	    "keepalives_idle", "dbname", NULL };
-	const char *vals[] = { "3", db->app_name, "30", db->conninfo, NULL };
-
-	if (db->conn != NULL && db_alive(db->conn))
-		return 0;
-	db_drop(db);
-	db->conn = PQconnectdbParams(keys, vals, 1);
-	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
-		fprintf(stderr, "taskapi[%s]: database connection failed: %s",
-		    db->app_name, db->conn != NULL ?
-		    PQerrorMessage(db->conn) : "out of memory\n");
-		db_drop(db);
-		return -1;
-	}
-	PQsetNoticeProcessor(db->conn, db_notice, db);
-	if (!db->role_checked)
-		db_check_role(db);
-	return 0;
-}
-
-/*
- * Says once, in the log, when the programs connect as a role that the
- * row-level security policy does not bind (the table's owner, a superuser,
- * BYPASSRLS): ownership then rests on the WHERE clauses alone. One query,
- * on the first connection of a process only.
- */
-static void
-db_check_role(struct db *db)
-{
-	PGresult *res = PQexec(db->conn,
-	    "SELECT r.rolname, r.rolsuper OR r.rolbypassrls OR c.relowner = r.oid "
-	    "FROM pg_roles r, pg_class c "
-	    "WHERE r.rolname = current_user AND c.oid = 'tasks'::regclass");
-
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		assert(PQnfields(res) == ROLE_COL_COUNT_);
-		db->role_checked = 1;
-		if (strcmp(PQgetvalue(res, 0, ROLE_COL_UNBOUND), "t") == 0)
-			fprintf(stderr, "taskapi[%s]: warning: role %s is not bound "
-			    "by row-level security (it owns tasks, is a superuser "
-			    "or has BYPASSRLS); connect as the programs' role "
-			    "(README: Database roles)\n", db->app_name,
-			    PQgetvalue(res, 0, ROLE_COL_NAME));
-	}
-	PQclear(res);
-}
-
-/* Server notices (a shutdown's goodbye, say) go to the log, named. */
-static void
-db_notice(void *arg, const char *message)
-{
-	const struct db *db = arg;
-
-	fprintf(stderr, "taskapi[%s]: database says: %s", db->app_name, message);
+	conn_drop(db);
+	if (db->read != NULL)
+		conn_drop(db->read);
 }
 
 int
@@ -317,9 +225,9 @@ db_prepare(struct db *db, enum db_stmt stmt, PGresult **failed)
 	db_stmt_name(stmt, name);
 	res = PQprepare(db->conn, name, db_stmt_text(stmt), 0, NULL);
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		if (PQstatus(db->conn) != CONNECTION_OK || db_gone(res)) {
+		if (PQstatus(db->conn) != CONNECTION_OK || db_gone(db, res)) {
 			PQclear(res);
-			db_drop(db);
+			conn_drop(db);
 			return -1;
 		}
 		fprintf(stderr, "taskapi[%s]: prepare %s failed: %s",
@@ -371,9 +279,10 @@ db_run(struct db *db, enum db_stmt stmt, int nparams,
 /*
  * Runs the subject setting and the statement in one pipeline: one write,
  * one round trip, and one implicit transaction (it ends at the sync), so
- * the transaction-local setting covers exactly this statement. Returns the
- * statement's result, or the setting's failure; NULL if the connection
- * failed (the caller drops it).
+ * the transaction-local setting covers exactly this statement. With a read
+ * connection (db->remote_apply), the commit's wait is set the same way,
+ * first. Returns the statement's result, or a setting's failure; NULL if
+ * the connection failed (the caller drops it).
  */
 static PGresult *
 db_exec_as(struct db *db, enum db_stmt stmt, int nparams,
@@ -385,16 +294,17 @@ db_exec_as(struct db *db, enum db_stmt stmt, int nparams,
 	int synced = 0;
 
 	/* NULL would be sent as the setting's value: no subject at all. */
-	assert(db->subject != NULL && db->issuer != NULL);
+	assert(db->subject == NULL || db->issuer != NULL);
 	if (!PQenterPipelineMode(conn))
 		return NULL;
-	if (!db_send(db, DB_STMT_IS_SORTED(stmt) ? STMT_SET_SUBJECT_GENERIC :
-	    STMT_SET_SUBJECT, 2, who) ||
+	if ((db->remote_apply && !db_send(db, STMT_REMOTE_APPLY, 0, NULL)) ||
+	    (db->subject != NULL && !db_send(db, DB_STMT_IS_SORTED(stmt) ?
+	    STMT_SET_SUBJECT_GENERIC : STMT_SET_SUBJECT, 2, who)) ||
 	    !db_send(db, stmt, nparams, params) || !PQpipelineSync(conn))
 		return NULL;
 	/*
-	 * Results arrive in order: the setting's, then the statement's (or
-	 * PIPELINE_ABORTED when the setting failed), each followed by NULL,
+	 * Results arrive in order: the settings', then the statement's (or
+	 * PIPELINE_ABORTED when a setting failed), each followed by NULL,
 	 * then the sync. Keep the first failure, else the statement's result.
 	 */
 	while (!synced) {
@@ -411,7 +321,7 @@ db_exec_as(struct db *db, enum db_stmt stmt, int nparams,
 			PQclear(res);
 			continue;
 		}
-		/* The setting's row is of no interest: the last result that
+		/* The settings' rows are of no interest: the last result that
 		 * is not after a failure is the statement's. */
 		PQclear(out);
 		out = res;
@@ -425,39 +335,67 @@ db_exec_as(struct db *db, enum db_stmt stmt, int nparams,
 	return out;
 }
 
+/* Prepares what db_exec_as sends with stmt; returns as db_prepare does. */
+static int
+db_prepare_all(struct db *db, enum db_stmt stmt, PGresult **failed)
+{
+	int rc;
+
+	if ((rc = db_prepare(db, stmt, failed)) != 0)
+		return rc;
+	if (db->subject != NULL && (rc = db_prepare(db,
+	    DB_STMT_IS_SORTED(stmt) ? STMT_SET_SUBJECT_GENERIC :
+	    STMT_SET_SUBJECT, failed)) != 0)
+		return rc;
+	return db->remote_apply ? db_prepare(db, STMT_REMOTE_APPLY, failed) : 0;
+}
+
 PGresult *
 db_exec(struct db *db, enum db_stmt stmt, int nparams,
     const char *const *params)
 {
-	PGresult *res = NULL;
-	int rc;
+	PGresult *res;
 
 	assert(stmt >= 0 && stmt < STMT_COUNT_);
 	/* app_handle sets the subject for every authenticated request. */
 	assert(db->subject != NULL || (!stmt_scoped[stmt] &&
 	    !DB_STMT_IS_SORTED(stmt)));
-	if (db_connect(db) != 0)
+	/* docs/API.md "Reads on a standby": the read connection first. */
+	if (db->read_here && db->read != NULL &&
+	    (res = replica_exec(db, stmt, nparams, params)) != NULL)
+		return res;
+	return db_exec_here(db, stmt, nparams, params);
+}
+
+PGresult *
+db_exec_here(struct db *db, enum db_stmt stmt, int nparams,
+    const char *const *params)
+{
+	PGresult *res = NULL;
+	int rc;
+
+	if (conn_open(db) != 0)
 		return NULL;
 	assert(db->conn != NULL);
-	if ((rc = db_prepare(db, stmt, &res)) != 0)
+	if ((rc = db_prepare_all(db, stmt, &res)) != 0)
 		return rc < 0 ? NULL : res;
-	if (db->subject != NULL && (rc = db_prepare(db, DB_STMT_IS_SORTED(stmt) ?
-	    STMT_SET_SUBJECT_GENERIC : STMT_SET_SUBJECT, &res)) != 0)
-		return rc < 0 ? NULL : res;
-	if (db->subject != NULL)
+	if (db->subject != NULL || db->remote_apply)
 		res = db_exec_as(db, stmt, nparams, params);
 	else
 		res = db_run(db, stmt, nparams, params);
-	if (res == NULL || PQstatus(db->conn) != CONNECTION_OK) {
-		/* The server went away: this request gets 503, the next one
-		 * connects again and prepares afresh. */
+	/*
+	 * The server went away, or is going (db_gone), or a commit was
+	 * cancelled while it waited for the standby (conn.c): this request
+	 * gets 503, never a 2xx for a write a failover may lose, and the
+	 * next one connects again (to the new primary) and prepares afresh.
+	 */
+	if (res == NULL || PQstatus(db->conn) != CONNECTION_OK ||
+	    db_gone(db, res) || db->commit_unknown) {
+		if (db->commit_unknown)
+			fprintf(stderr, "taskapi[%s]: a commit's outcome is "
+			    "unknown: answered 503\n", db->app_name);
 		PQclear(res);
-		db_drop(db);
-		return NULL;
-	}
-	if (db_gone(res)) {
-		PQclear(res);
-		db_drop(db);
+		conn_drop(db);
 		return NULL;
 	}
 	if (strcmp(db_sqlstate(res), SQLSTATE_SUBJECT_OTHER_ISSUER) == 0)
@@ -466,19 +404,24 @@ db_exec(struct db *db, enum db_stmt stmt, int nparams,
 }
 
 /*
- * Whether a failed result means the server is going or gone: 57P01 (admin
- * shutdown) and class 08 (connection exception) leave a connection that
- * only looks alive.
+ * Whether a failed result means the server is going or gone, and the
+ * connection with it: 57P01 (admin shutdown), 57P02 (crash shutdown),
+ * 57P03 (cannot connect now), class 08 (connection exception), and 25006
+ * (read-only transaction: the node we are on is now a standby, after a
+ * failover or a switchover). On the read connection 25006 is only a
+ * statement that must run on the primary (db/replica.h).
  */
 static int
-db_gone(const PGresult *res)
+db_gone(const struct db *db, const PGresult *res)
 {
 	const char *state;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_FATAL_ERROR)
 		return 0;
 	state = db_sqlstate(res);
-	return strcmp(state, "57P01") == 0 || strncmp(state, "08", 2) == 0;
+	return strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
+	    strcmp(state, "57P03") == 0 || strncmp(state, "08", 2) == 0 ||
+	    (strcmp(state, SQLSTATE_READ_ONLY) == 0 && !db->for_reads);
 }
 
 const char *

@@ -49,6 +49,8 @@ enum db_stmt {
 	STMT_TASK_SORTED_LAST_ = STMT_TASK_SORTED + 23,
 	/* The subject setting sent before them (db/columns.h). */
 	STMT_SET_SUBJECT_GENERIC,
+	/* Sent first, with DATABASE_READ_URL (docs/API.md "Reads on a standby"). */
+	STMT_REMOTE_APPLY,
 	STMT_COUNT_
 };
 
@@ -77,11 +79,31 @@ struct db {
 	 */
 	const char *issuer;
 	int subject_refused;
+	/*
+	 * Set by db/conn.c when the server warned that a commit was cancelled
+	 * while it waited for a synchronous standby: it committed here, but a
+	 * failover may lose it, so the request is answered 503.
+	 */
+	int commit_unknown;
+	/*
+	 * DATABASE_READ_URL (docs/API.md "Reads on a standby"), db/replica.h:
+	 * the read connection, or NULL; read_here while the request's reads
+	 * may go there (app_handle); for_reads on the read connection itself;
+	 * remote_apply on both, so that commits wait for the standby's apply;
+	 * read_retry_at, when to try a read connection that failed again.
+	 */
+	struct db *read;
+	int read_here;
+	int for_reads;
+	int remote_apply;
+	long read_retry_at;
 };
 
 /* SQLSTATEs we answer differently from a plain failure. */
 #define SQLSTATE_UNIQUE_VIOLATION "23505"
 #define SQLSTATE_FOREIGN_KEY_VIOLATION "23503"
+/* A write on a standby (read_only_sql_transaction). */
+#define SQLSTATE_READ_ONLY "25006"
 /* sql/005_subject_issuers.sql: the subject was made by another issuer. */
 #define SQLSTATE_SUBJECT_OTHER_ISSUER "TA401"
 
@@ -95,6 +117,9 @@ void db_close(struct db *db);
  * the database cannot be reached: the caller answers 503.
  */
 PGresult *db_exec(struct db *db, enum db_stmt stmt, int nparams,
+    const char *const *params);
+/* The same on db's own connection, never the read connection. */
+PGresult *db_exec_here(struct db *db, enum db_stmt stmt, int nparams,
     const char *const *params);
 
 /*
