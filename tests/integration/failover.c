@@ -45,6 +45,7 @@ static void sync_wait_begin(PGconn *db);
 static void sync_wait_end(void);
 static int waiting_backend(PGconn *db);
 static long count_tasks(PGconn *db, const char *subject);
+static void read_only_end(void);
 
 static void
 nap(void)
@@ -157,6 +158,18 @@ sync_wait_end(void)
 	PQfinish(db);
 }
 
+/* The test's .fini: the node writable again, whatever the test found. */
+static void
+read_only_end(void)
+{
+	PGconn *db = superuser();
+
+	run_sql(db, "ALTER SYSTEM RESET default_transaction_read_only");
+	run_sql(db, "SELECT pg_reload_conf()");
+	wait_for_value(db, "SHOW default_transaction_read_only", "off");
+	PQfinish(db);
+}
+
 static void *
 send_create(void *arg)
 {
@@ -246,4 +259,207 @@ Test(fault, commit_cancelled_in_sync_wait_is_503, .fini = sync_wait_end,
 	    "from the keyed create");
 	PQfinish(owner);
 	free((char *)p.token);
+}
+
+/*
+ * docs/API.md "Outages": the node the programs are connected to becomes
+ * read-only, as a demoted primary does (a reload gives every backend
+ * default_transaction_read_only): a write there is 503 with Retry-After,
+ * never a 500, and once a writable node is back the first write succeeds
+ * on the same workers.
+ */
+Test(fault, write_on_a_demoted_node_is_503, .fini = read_only_end,
+    .timeout = 120.)
+{
+	char subject[37];
+	struct http_res *r;
+	PGconn *db = superuser();
+	char *token;
+
+	test_uuid(subject);
+	token = token_for(subject);
+	http_free(http_json("POST", "/api/tasks", token, "{\"title\":\"a\"}"));
+	run_sql(db, "ALTER SYSTEM SET default_transaction_read_only = on");
+	run_sql(db, "SELECT pg_reload_conf()");
+	wait_for_value(db, "SHOW default_transaction_read_only", "on");
+	/* Each of the route's workers in turn, each on its old connection. */
+	for (int i = 0; i < 4; i++) {
+		r = http_json("POST", "/api/tasks", token, "{\"title\":\"b\"}");
+		cr_expect_eq(r->status, 503, "a write on a read-only node "
+		    "answered %ld: %s", r->status, r->body);
+		cr_expect_str_eq(detail(r) != NULL ? detail(r) : "",
+		    "Database unavailable");
+		cr_expect_not_null(http_header(r, "Retry-After"));
+		http_free(r);
+	}
+	read_only_end();
+	r = http_json("POST", "/api/tasks", token, "{\"title\":\"c\"}");
+	cr_expect_eq(r->status, 201, "after the node is writable: %ld: %s",
+	    r->status, r->body);
+	http_free(r);
+	PQfinish(db);
+	free(token);
+}
+
+/*
+ * docs/API.md "Reads on a standby", on one server: the read connection is
+ * the same server with every transaction read-only, so a statement that
+ * must write fails there (25006) as it would on a standby, for real.
+ */
+#define READ_APP_NAME "taskapi_reads"
+
+/* How many backends of the read connections, and how many of them last
+ * ran a statement that reads tasks. */
+static void
+read_backends(long *all, long *tasks)
+{
+	PGconn *db = superuser();
+	char *v;
+
+	v = one_value(db, "SELECT count(*) FROM pg_stat_activity "
+	    "WHERE application_name = '" READ_APP_NAME "'");
+	*all = v != NULL ? atol(v) : 0;
+	free(v);
+	v = one_value(db, "SELECT count(*) FROM pg_stat_activity "
+	    "WHERE application_name = '" READ_APP_NAME "' "
+	    "AND query LIKE '%FROM tasks%'");
+	*tasks = v != NULL ? atol(v) : 0;
+	free(v);
+	PQfinish(db);
+}
+
+static struct instance reads;
+
+static void
+reads_stop(void)
+{
+	instance_stop(&reads);
+	sync_wait_end();
+}
+
+static void
+reads_start(void)
+{
+	const char *app = getenv("TASKAPI_TEST_APP_DB");
+	char env[2048];
+
+	cr_assert_not_null(app, "TASKAPI_TEST_APP_DB is not set: run tests/run");
+	snprintf(env, sizeof(env), "DATABASE_URL='%s' DATABASE_READ_URL=\"%s "
+	    "application_name=" READ_APP_NAME " options='-c "
+	    "default_transaction_read_only=on'\"", app, app);
+	instance_start(&reads, "reads", env);
+	http_use_base(reads.url);
+}
+
+Test(fault, reads_go_to_the_read_connection_and_writes_wait_to_apply,
+    .fini = reads_stop, .timeout = 120.)
+{
+	char subject[37], id[37], email[128], user_id[64];
+	struct pending p = { .key = "X-Nothing: 1" };
+	struct http_res *r;
+	long all, tasks;
+	PGconn *db;
+	char *token, *me;
+	double end;
+	int pid = 0;
+
+	reads_start();
+	test_uuid(subject);
+	p.token = token = token_for(subject);
+	/* A new subject's first request records its issuer: a write, which
+	 * the read connection refuses, so the primary serves it. */
+	r = http_json("GET", "/api/tasks", token, NULL);
+	cr_expect_eq(r->status, 200, "first GET: %ld: %s", r->status, r->body);
+	http_free(r);
+	create_task(token, "read back", id);
+	r = http_json("GET", task_path(id, ""), token, NULL);
+	cr_expect_eq(r->status, 200, "%ld: %s", r->status, r->body);
+	cr_expect_str_eq(json_str(r, "title") ? json_str(r, "title") : "",
+	    "read back");
+	http_free(r);
+	r = http_json("GET", "/api/tasks", token, NULL);
+	cr_expect_eq(r->status, 200);
+	cr_expect_str_eq(http_header(r, "X-Total-Count") ?
+	    http_header(r, "X-Total-Count") : "", "1");
+	http_free(r);
+	test_email(email, sizeof(email));
+	me = register_user(email, "correct horse battery", user_id);
+	r = http_json("GET", "/api/auth/me", me, NULL);
+	cr_expect_eq(r->status, 200, "me: %ld: %s", r->status, r->body);
+	cr_expect_str_eq(json_str(r, "id") ? json_str(r, "id") : "", user_id);
+	http_free(r);
+	free(me);
+	read_backends(&all, &tasks);
+	cr_expect(all >= 1, "no read connection in pg_stat_activity");
+	cr_expect(tasks >= 1, "no read connection read the tasks");
+	/*
+	 * The commit waits for the standby's apply: with a synchronous
+	 * standby that never comes, the create waits (the run's cluster has
+	 * synchronous_commit off: only the transaction's own setting waits).
+	 */
+	db = superuser();
+	run_sql(db, "ALTER SYSTEM SET synchronous_standby_names = 'nobody'");
+	run_sql(db, "SELECT pg_reload_conf()");
+	wait_for_value(db, "SHOW synchronous_standby_names", "nobody");
+	cr_assert(pthread_create(&p.thread, NULL, send_create, &p) == 0);
+	for (end = test_monotonic_s() + SETTLE_S; pid == 0 &&
+	    test_monotonic_s() < end; nap())
+		pid = waiting_backend(db);
+	cr_expect(pid != 0, "the create did not wait for the standby's apply");
+	if (pid != 0)
+		run_sql(db, "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+		    "WHERE wait_event = 'SyncRep'");
+	else
+		sync_wait_end();
+	pthread_join(p.thread, NULL);
+	cr_expect_eq(p.res->status, pid != 0 ? 503 : 201, "%ld: %s",
+	    p.res->status, p.res->body);
+	http_free(p.res);
+	PQfinish(db);
+	free(token);
+}
+
+/*
+ * docs/API.md "Outages": DATABASE_URL names a host where nothing listens
+ * first, then the run's server: libpq goes on to the next host, and every
+ * request is served.
+ */
+static struct instance second;
+
+static void
+second_stop(void)
+{
+	instance_stop(&second);
+}
+
+Test(failover_conn, a_dead_host_first_then_the_server, .fini = second_stop,
+    .timeout = 120.)
+{
+	const char *app = getenv("TASKAPI_TEST_APP_DB");
+	char env[2048], subject[37], id[37];
+	struct http_res *r;
+	char *token;
+
+	cr_assert_not_null(app, "TASKAPI_TEST_APP_DB is not set: run tests/run");
+	/* TASKAPI_TEST_APP_DB is "host=SOCKDIR port=5432 ...": the dead host
+	 * goes in front of it. */
+	cr_assert(strncmp(app, "host=", 5) == 0);
+	snprintf(env, sizeof(env), "DATABASE_URL='host=127.0.0.1,%.*s "
+	    "port=%d,5432 %s target_session_attrs=read-write'",
+	    (int)strcspn(app + 5, " "), app + 5, instance_free_port(),
+	    strstr(app, "dbname="));
+	instance_start(&second, "dead-host-first", env);
+	http_use_base(second.url);
+	test_uuid(subject);
+	token = token_for(subject);
+	for (int i = 0; i < 4; i++) {
+		create_task(token, "through the second host", id);
+		r = http_json("GET", task_path(id, ""), token, NULL);
+		cr_expect_eq(r->status, 200, "%ld: %s", r->status, r->body);
+		http_free(r);
+	}
+	r = http_req("GET", "/api/health", NULL, NULL, 0);
+	cr_expect_eq(r->status, 200);
+	http_free(r);
+	free(token);
 }
