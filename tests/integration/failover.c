@@ -1,6 +1,7 @@
 /*
- * Integration: what the programs do when the primary moves (docs/API.md
- * "Outages", "Reads on a standby"), on the run's real PostgreSQL:
+ * Integration: what the programs do when the primary moves
+ * (docs/API.md "Outages", docs/API.md "Reads on a standby"), on the run's
+ * real PostgreSQL:
  *
  * - fault/: a commit whose wait for a synchronous standby is cancelled
  *   (PostgreSQL then commits locally with a WARNING) is answered 503,
