@@ -1,6 +1,6 @@
 /*
- * replica.h: DATABASE_READ_URL's connection (docs/API.md "Reads on a
- * standby"). A GET that may read on a standby (app_handle says which) runs
+ * replica.h: DATABASE_READ_URL's connection
+ * (docs/API.md "Reads on a standby"). A GET that may read on a standby (app_handle says which) runs
  * its statements there first: a statement that must write (SQLSTATE
  * 25006 there, such as the first request of a new external subject, which
  * records its issuer), or a read connection that cannot be had, runs on
