@@ -1,6 +1,9 @@
 # Task API: FastCGI programs in C behind nginx, on PostgreSQL.
 #   make run    install what is missing, build, start everything on 127.0.0.1:8080
-#   make stop   stop what make run started
+#   make stop   stop what make run (and make run-ha) started
+#   make run-ha the same on several hosts of this machine: etcd, two
+#               PostgreSQL nodes under Patroni, two app hosts, a front nginx
+#   make ha-status  one line per part of make run-ha's instance
 #   make test   build and run the whole suite: a short fuzz run, then the
 #               suite plain, the page in a browser, behind the real Better
 #               Auth, through Apache as plain CGI, under valgrind
@@ -64,7 +67,7 @@ TEST_SRC := $(wildcard tests/integration/*.c) $(SUPPORT_SRC)
 TEST_OBJ := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.o)
 TEST_BIN := $(BUILD)/tests/taskapi-tests
 
-.PHONY: all deps run stop test check unit lint clean migrate bench test-better-auth
+.PHONY: all deps run run-ha ha-status stop test check unit lint clean migrate bench test-better-auth
 .DELETE_ON_ERROR:
 # Keep object files: they are inputs of both the programs and the tests.
 .SECONDARY:
@@ -145,8 +148,19 @@ run: deps all
 	@RUN_DIR=$(RUN_DIR) PORT=$(PORT) WORKERS=$(WORKERS) BIN_DIR=$(BUILD)/cgi-bin \
 	    ENV_FILE=$(ENV_FILE) scripts/stack run
 
+# make run-ha's instance (scripts/ha): in .run-ha unless RUN_DIR is given.
+HA_RUN_DIR ?= $(if $(filter command line environment,$(origin RUN_DIR)),$(RUN_DIR),.run-ha)
+
+run-ha: deps all
+	@RUN_DIR=$(HA_RUN_DIR) PORT=$(PORT) WORKERS=$(WORKERS) BIN_DIR=$(BUILD)/cgi-bin \
+	    ENV_FILE=$(ENV_FILE) scripts/ha start
+
+ha-status:
+	@RUN_DIR=$(HA_RUN_DIR) scripts/ha status
+
 stop:
 	@RUN_DIR=$(RUN_DIR) scripts/stack stop
+	@if [ -f $(HA_RUN_DIR)/ha.env ]; then RUN_DIR=$(HA_RUN_DIR) scripts/ha stop; fi
 
 migrate:
 	sql/migrate
@@ -157,7 +171,8 @@ migrate:
 # start no worker, so valgrind, which wraps the workers, adds nothing to
 # them). Between the first two: the page at / in headless Chromium, the
 # suite again behind PgBouncer in transaction mode, and the nginx + systemd
-# deployment (tests/e2e/deploy). Last, the suite through Apache as plain CGI
+# deployment (tests/e2e/deploy), and the API on make run-ha's topology
+# through failovers under load (tests/e2e/ha/run). Last, the suite through Apache as plain CGI
 # (make install, the .htaccess; then the virtual host), and the suites of
 # what only Apache's path runs (the CGI body read, exact route ends, its
 # early errors) once more with the ASan+UBSan programs. The last line is
@@ -171,6 +186,7 @@ test: deps
 	@$(call test_phase,browser) tests/run --browser $(BUILD)
 	@$(call test_phase,pgbouncer) tests/run --pgbouncer $(BUILD)
 	@$(call test_phase,deploy) tests/e2e/deploy $(BUILD)
+	@$(call test_phase,ha) tests/e2e/ha/run $(BUILD)
 	@$(call test_phase,better-auth) tests/e2e/better-auth/run $(BUILD)
 	@$(call test_phase,valgrind) tests/run --valgrind $(BUILD)
 	@$(call test_phase,asan build) $(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all \
