@@ -48,7 +48,12 @@ replica_exec(struct db *db, enum db_stmt stmt, int nparams,
 	if (!had_conn)
 		r->read_retry_at = now + REPLICA_RECHECK_S;
 	replica_recheck(r, now);
-	if (strcmp(db_sqlstate(res), SQLSTATE_READ_ONLY) == 0) {
+	/*
+	 * A write refused (25006), or a read the standby cancelled in a
+	 * conflict with its recovery (40001): the primary answers instead.
+	 */
+	if (strcmp(db_sqlstate(res), SQLSTATE_READ_ONLY) == 0 ||
+	    strcmp(db_sqlstate(res), REPLICA_SQLSTATE_CONFLICT) == 0) {
 		PQclear(res);
 		return NULL;
 	}

@@ -25,6 +25,8 @@
  * standby once it is back.
  */
 #define REPLICA_RECHECK_S 30
+/* What a standby answers a read it cancels to go on replaying. */
+#define REPLICA_SQLSTATE_CONFLICT "40001"
 
 /*
  * Gives db (already db_init'ed, its unnamed set) the read connection
