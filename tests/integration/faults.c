@@ -32,7 +32,7 @@
 /*
  * A request that takes this long is a hang: it fails the test instead of
  * holding the suite. No request here should come near it, since a program
- * gives up on PostgreSQL after 3 s; nginx itself would wait 30 s for a
+ * gives up on PostgreSQL after 2 s a host; nginx itself would wait 30 s for a
  * program that hangs, which this catches first.
  */
 #define CLIENT_TIMEOUT_S	20L
