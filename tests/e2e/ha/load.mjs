@@ -102,13 +102,15 @@ function recorder(dir) {
   const open = (name) => fs.openSync(path.join(dir, name), "a");
   const fds = { writes: open("writes.tsv"), events: open("events.tsv"), unacked: open("unacked.tsv") };
   const counts = {};
+  let slowest = 0;
   return {
     counts,
+    took(ms) { slowest = Math.max(slowest, ms); },
     line(kind, fields) { fs.writeSync(fds[kind], fields.join("\t") + "\n"); },
     count(kind, status) { const k = `${kind} ${status}`; counts[k] = (counts[k] || 0) + 1; },
     close() {
       for (const fd of Object.values(fds)) fs.closeSync(fd);
-      fs.writeFileSync(path.join(dir, "counts.json"), JSON.stringify(counts));
+      fs.writeFileSync(path.join(dir, "counts.json"), JSON.stringify({ ...counts, slowest }));
     },
   };
 }
@@ -122,6 +124,7 @@ async function writeOnce(base, token, user, key, rec) {
     attempts++;
     const res = await send("POST", `${base}/api/tasks`, token, { title: key },
       { "Idempotency-Key": key });
+    rec.took(now() - sent);
     rec.count("write", res.status);
     if (res.status >= 200 && res.status < 300) {
       const replayed = res.headers.get("idempotent-replayed") === "true" ? 1 : 0;
@@ -157,7 +160,9 @@ async function reader(ctx, n) {
     const url = one ? `${ctx.base}/api/tasks/${ids[Math.floor(Math.random() * ids.length)]}`
       : `${ctx.base}/api/tasks?limit=10`;
     const kind = one ? "get" : "list";
+    const sent = now();
     const res = await send("GET", url, ctx.tokens[user]);
+    ctx.rec.took(now() - sent);
     ctx.rec.count(kind, res.status);
     if (res.status !== 200) {
       ctx.rec.line("events", [now(), kind, res.status, said(res)]);
@@ -207,11 +212,12 @@ function failure(kind, status, strict) {
 // Prints "name value" lines for the runner: acknowledged writes, answers
 // by status, failures (with the first few), the first acknowledged write
 // whose successful attempt was sent after the outage began (its ms after
-// SINCE_MS), and the longest gap between two successive acknowledgements.
+// SINCE_MS), the longest gap between two successive acknowledgements, and
+// the slowest answer.
 function report(dir, since, strict) {
   const writes = tsv(dir, "writes.tsv");
   const unacked = tsv(dir, "unacked.tsv");
-  const counts = JSON.parse(fs.readFileSync(path.join(dir, "counts.json"), "utf8"));
+  const { slowest, ...counts } = JSON.parse(fs.readFileSync(path.join(dir, "counts.json"), "utf8"));
   const byKind = {};
   let failures = unacked.length;
   for (const [k, n] of Object.entries(counts)) {
@@ -233,6 +239,7 @@ function report(dir, since, strict) {
   const out = {
     acked: writes.length, replayed: writes.filter((w) => w[7] === "1").length,
     unacked: unacked.length, failures, first_write_after_ms: first, max_pause_ms: pause,
+    slowest_ms: slowest,
     write_answers: (byKind.write || []).join(","), get_answers: (byKind.get || []).join(","),
     list_answers: (byKind.list || []).join(","),
     not_json: ["write", "get", "list"].flatMap((k) => (byKind[`${k}-shape`] || []).map((e) => `${k}:${e}`)).join(","),
