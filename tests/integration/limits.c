@@ -134,7 +134,7 @@ limits_create_thread(void *arg)
 }
 
 /*
- * Holds the subject's counter rows (all four slots, made first with zero
+ * Holds the subject's counter rows (all sixteen slots, made first with zero
  * counts) until limits_release: a create that inserted its task then waits
  * in the counting trigger before it commits. Two creates at once then
  * overlap for certain, as they do by chance under load, instead of one
@@ -148,7 +148,7 @@ limits_hold_counters(const char *subject)
 	PGresult *res;
 
 	res = PQexecParams(conn, "INSERT INTO task_counts "
-	    "SELECT $1, s, 0, 0 FROM generate_series(0, 3) s "
+	    "SELECT $1, s, 0, 0 FROM generate_series(0, 15) s "
 	    "ON CONFLICT DO NOTHING", 1, NULL, params, NULL, NULL, 0);
 	cr_assert_eq(PQresultStatus(res), PGRES_COMMAND_OK, "%s",
 	    PQresultErrorMessage(res));
@@ -156,7 +156,7 @@ limits_hold_counters(const char *subject)
 	PQclear(PQexec(conn, "BEGIN"));
 	res = PQexecParams(conn, "SELECT 1 FROM task_counts WHERE user_id = $1 "
 	    "FOR UPDATE", 1, NULL, params, NULL, NULL, 0);
-	cr_assert_eq(PQntuples(res), 4, "%s", PQresultErrorMessage(res));
+	cr_assert_eq(PQntuples(res), 16, "%s", PQresultErrorMessage(res));
 	PQclear(res);
 	return conn;
 }
