@@ -11,12 +11,13 @@
 //   node load.mjs ryw BASE TOKENS_FILE OUT_DIR PAIRS
 //       create-then-read pairs: every acknowledged task is read at once
 //
-// A write is a POST /api/tasks with a fresh Idempotency-Key (docs/API.md
-// "Idempotency keys"), sent again with the same key after a 502, a 503,
-// a 409 in progress or no answer, until a 2xx or its own deadline: so an
-// outage's unknown outcome can never make a second task, and every
-// acknowledged task must be in the database afterwards. Retry-After is
-// honoured but capped, so a pause is measured to a fraction of a second.
+// A write is a POST /api/tasks with a fresh Idempotency-Key, as
+// docs/API.md "Idempotency keys" has it, sent again with the same key
+// after a 502, a 503, a 409 in progress or no answer, until a 2xx or its
+// own deadline: so an outage's unknown outcome can never make a second
+// task, and every acknowledged task must be in the database afterwards.
+// Retry-After is honoured but capped, so a pause is measured to a
+// fraction of a second.
 import fs from "node:fs";
 import path from "node:path";
 
