@@ -68,7 +68,11 @@ instance_stop(struct instance *in)
 	snprintf(cmd, sizeof(cmd), "RUN_DIR='%s' '%s' stop >>'%s.log' 2>&1",
 	    in->run_dir, stack, in->run_dir);
 	/* Nothing to do about a stop that failed: the run's cleanup follows. */
-	if (system(cmd) != 0)
-		fprintf(stderr, "instance: %s did not stop cleanly\n", in->run_dir);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "instance: %s did not stop cleanly:\n", in->run_dir);
+		snprintf(cmd, sizeof(cmd), "tail -n 5 '%s.log' >&2", in->run_dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "instance: no log\n");
+	}
 	in->run_dir[0] = '\0';
 }
