@@ -48,6 +48,7 @@ static void sync_wait_end(void);
 static int waiting_backend(PGconn *db);
 static long count_tasks(PGconn *db, const char *subject);
 static void read_only_end(void);
+static void end_app_backends(PGconn *db);
 
 static void
 nap(void)
@@ -128,6 +129,19 @@ wait_for_value(PGconn *db, const char *sql, const char *want)
 }
 
 /*
+ * Ends the programs' backends and waits until each is gone (up to 5 s
+ * each): a program's next request then finds its connection closed and
+ * connects anew before it sends anything, rather than sending its
+ * statement to a backend still on its way out (which answers 503).
+ */
+static void
+end_app_backends(PGconn *db)
+{
+	run_sql(db, "SELECT pg_terminate_backend(pid, 5000) "
+	    "FROM pg_stat_activity WHERE usename = 'taskapi_app'");
+}
+
+/*
  * A synchronous standby that never comes: every commit of the programs'
  * role then waits (SyncRep) until cancelled. The run's cluster has
  * synchronous_commit off (tests/run's PG_FAST), so the role gets it on.
@@ -141,8 +155,7 @@ sync_wait_begin(PGconn *db)
 	run_sql(db, "ALTER SYSTEM SET synchronous_standby_names = 'nobody'");
 	run_sql(db, "SELECT pg_reload_conf()");
 	wait_for_value(db, "SHOW synchronous_standby_names", "nobody");
-	run_sql(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-	    "WHERE usename = 'taskapi_app'");
+	end_app_backends(db);
 }
 
 /* The test's .fini: the cluster as it was, whatever the test found. */
@@ -155,8 +168,7 @@ sync_wait_end(void)
 	run_sql(db, "SELECT pg_reload_conf()");
 	run_sql(db, "ALTER ROLE taskapi_app RESET synchronous_commit");
 	wait_for_value(db, "SHOW synchronous_standby_names", "");
-	run_sql(db, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-	    "WHERE usename = 'taskapi_app'");
+	end_app_backends(db);
 	PQfinish(db);
 }
 
