@@ -1,10 +1,17 @@
 /*
- * app.js: the behaviour of the page to try the Task API (index.html).
- * It calls the API on its own origin with fetch, keeps the token in this
+ * app.js: the behaviour of the page to try the Task API (index.html): the
+ * session and the tasks; account.js adds the account's forms.
+ * It calls the API on its own origin with fetch, keeps the tokens in this
  * page's memory only (never in storage or a cookie), builds every element
  * with textContent (nothing from the API is ever parsed as HTML), and shows
  * every error as the API sent it: the status, the JSON `detail`, and
  * Retry-After when there is one.
+ *
+ * The session (docs/API.md "Session tokens", "Refresh"): the access token
+ * is traded for a new one, with the refresh token, at 80% of its
+ * lifetime, and once more when the API answers `Token has expired`; when
+ * that fails for good, the page is back at the sign-in form. Logging out
+ * ends the session at the API; so does leaving or reloading the page.
  *
  * Writes are conditional, as
  * docs/API.md "Conditional requests, retries and paging"
@@ -15,6 +22,8 @@
  * for "Load more" (cursor paging) instead of counting offsets.
  */
 'use strict';
+
+import { setupAccount } from './account.js';
 
 (function () {
   /* Tasks a page; the API allows up to 1000, a person reads about this many. */
@@ -33,6 +42,15 @@
   const NOUN = { all: 'tasks', open: 'open tasks', completed: 'completed tasks' };
   /* setTimeout's longest wait (2^31 - 1 ms); longer expiries wait in steps. */
   const MAX_TIMER_MS = 2147483647;
+  /* The share of the access token's lifetime after which it is refreshed:
+   * early enough that a slow or refused refresh can be tried again before
+   * the token expires. */
+  const REFRESH_AT = 0.8;
+  /* A refresh that got no answer, a 5xx or a 429 is tried again after
+   * this (or its Retry-After), while the access token still serves. */
+  const REFRESH_RETRY_MS = 5000;
+  /* The API's detail for an access token past its `exp`: worth a refresh. */
+  const EXPIRED = 'Token has expired';
   /* Reason phrases for when the response does not carry one (HTTP/2). */
   const REASONS = {
     400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
@@ -44,8 +62,11 @@
 
   const state = {
     token: null,      /* the access token: this variable is its only copy */
+    refreshToken: null, /* the refresh token: likewise, only here */
+    renewing: null,   /* the refresh under way (a promise), null if none */
+    signIns: 0,       /* numbers sign-ins, so a late refresh revives no session */
     email: null,
-    expiry: null,     /* the timer that ends the session when the token expires */
+    expiry: null,     /* the timer of the next refresh (or of the token's end) */
     filter: 'all',
     sort: DEFAULT_SORT,
     q: '',            /* the search, '' for none */
@@ -61,11 +82,18 @@
   };
 
   const el = {};
+  /* account.js's side of the page (setupAccount's answer). */
+  let account = null;
 
+  /* `detail`: the API's own, or null; `retryAfter`: seconds, or null;
+   * `ended`: the session is over and the page has said so. */
   class ApiError extends Error {
-    constructor(message, status) {
+    constructor(message, status, detail, retryAfter) {
       super(message);
       this.status = status;
+      this.detail = detail === undefined ? null : detail;
+      this.retryAfter = retryAfter === undefined ? null : retryAfter;
+      this.ended = false;
     }
   }
 
@@ -89,7 +117,8 @@
       el[id] = document.getElementById(id);
     }
     el['auth-form'].addEventListener('submit', onAuth);
-    el.logout.addEventListener('click', () => endSession('Logged out.'));
+    el.logout.addEventListener('click', logOut);
+    window.addEventListener('pagehide', onLeave);
     el['add-form'].addEventListener('submit', onAdd);
     for (const radio of document.querySelectorAll('input[name="filter"]')) {
       radio.addEventListener('change', onFilter);
@@ -101,8 +130,15 @@
     el.tasks.addEventListener('change', onTaskChange);
     el.tasks.addEventListener('click', onTaskClick);
     el.tasks.addEventListener('keydown', onTaskKey);
+    account = setupAccount({
+      api, act, ApiError, notify, showError, clearError, sentence,
+      signedIn: () => state.token !== null,
+      email: () => state.email,
+      endSession,
+      showSession,
+    });
     showSession();
-    el.email.focus();
+    if (el.auth.hidden === false) el.email.focus();
   }
 
   /* ---- talking to the API ---- */
@@ -112,13 +148,30 @@
    * answer; throws an ApiError whose message is what the person should
    * read. `opts`: ifMatch (an ETag, or null for none), key (an
    * Idempotency-Key), retry (send it once more, the same, when no answer
-   * came: only for a request a repeat cannot do twice, one with a key).
+   * came: only for a request a repeat cannot do twice, one with a key),
+   * anonymous (send no token). A 401 `Token has expired` is met with one
+   * refresh and the request sent once more with the new token.
    */
   async function api(method, path, body, opts) {
     const o = opts || {};
+    const sent = state.token;
+    try {
+      return await attempt(method, path, body, o);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 401 || e.detail !== EXPIRED ||
+        o.anonymous || sent === null || state.refreshToken === null) throw e;
+      /* Refreshed meanwhile (by a timer or another request): no need again. */
+      if (state.token === sent) await renew();
+      return attempt(method, path, body, o);
+    }
+  }
+
+  /* One request, as api() describes, with the access token of now (none
+   * when `opts.anonymous`). */
+  async function attempt(method, path, body, o) {
     const headers = { Accept: 'application/json' };
     const init = { method, headers, cache: 'no-store', credentials: 'omit' };
-    if (state.token !== null) headers.Authorization = 'Bearer ' + state.token;
+    if (state.token !== null && !o.anonymous) headers.Authorization = 'Bearer ' + state.token;
     if (o.ifMatch) headers['If-Match'] = o.ifMatch;
     if (o.key) headers['Idempotency-Key'] = o.key;
     if (body !== undefined) {
@@ -159,7 +212,12 @@
         data = undefined;
       }
     }
-    if (!res.ok) throw new ApiError(describe(res, data, text), res.status);
+    if (!res.ok) {
+      const detail = data && typeof data.detail === 'string' ? data.detail : null;
+      const retry = res.headers.get('Retry-After');
+      throw new ApiError(describe(res, data, text), res.status, detail,
+        retry !== null && /^\d+$/.test(retry) ? Number(retry) : null);
+    }
     if (data === undefined) {
       throw new ApiError(`${statusLine(res)}: the answer to ${method} ${path} ` +
         'is not JSON.', res.status);
@@ -183,18 +241,23 @@
     }
     const retry = res.headers.get('Retry-After');
     if (retry !== null) {
-      msg += /[.!?]$/.test(msg) ? ' ' : '. ';
-      msg += /^\d+$/.test(retry)
+      msg = sentence(msg, /^\d+$/.test(retry)
         ? `Try again in ${retry} ${retry === '1' ? 'second' : 'seconds'} (Retry-After: ${retry}).`
-        : `Try again after ${retry} (Retry-After).`;
+        : `Try again after ${retry} (Retry-After).`);
     }
     return msg;
+  }
+
+  /* A message and one more sentence after it. */
+  function sentence(msg, more) {
+    return msg + (/[.!?]$/.test(msg) ? ' ' : '. ') + more;
   }
 
   /*
    * Runs an action with the controls of `scope` disabled, and shows what
    * went wrong. A 401 while signed in means the token is no longer good
-   * (expired, or the server's secret changed): the session ends.
+   * (its session ended, a refresh failed, or the server's secret changed):
+   * the page is back at the sign-in form.
    */
   async function act(scope, fn) {
     const controls = scope ? scope.querySelectorAll('button, input, textarea') : [];
@@ -211,9 +274,11 @@
     } catch (e) {
       if (!(e instanceof ApiError)) {
         showError('Unexpected error in the page: ' + e.message);
+      } else if (e.ended) {
+        /* renew() ended the session and said why. */
       } else if (e.status === 401 && state.token !== null) {
         endSession(null);
-        showError(e.message + ' Log in again.');
+        showError(sentence(e.message, 'Log in again.'));
       } else {
         showError(e.message);
       }
@@ -260,7 +325,8 @@
   }
 
   function beginSession(auth) {
-    state.token = auth.access_token;
+    state.signIns++;
+    takeTokens(auth);
     state.email = auth.user.email;
     state.filter = 'all';
     state.sort = DEFAULT_SORT;
@@ -271,28 +337,123 @@
     for (const radio of document.querySelectorAll('input[name="filter"]')) {
       radio.checked = radio.value === 'all';
     }
-    armExpiry(Number(auth.expires_in) * 1000);
     showSession();
   }
 
-  /* Ends the session when the token expires, so the page never sends a dead one. */
-  function armExpiry(ms) {
+  /* Keeps the tokens of a login, register or refresh answer, and plans the
+   * next refresh (without a refresh token, the session's end instead). */
+  function takeTokens(auth) {
+    const ms = Number(auth.expires_in) * 1000;
+    state.token = auth.access_token;
+    state.refreshToken = typeof auth.refresh_token === 'string' ? auth.refresh_token : null;
+    if (state.refreshToken !== null) {
+      later(ms * REFRESH_AT, () => renew().catch(() => {}));
+    } else {
+      later(ms, () => {
+        endSession(null);
+        showError('The token has expired. Log in again.');
+      });
+    }
+  }
+
+  /* Runs fn after ms (in steps, past setTimeout's longest wait), instead
+   * of what was planned before. */
+  function later(ms, fn) {
     clearTimeout(state.expiry);
-    if (!Number.isFinite(ms) || ms <= 0) return;
+    if (!Number.isFinite(ms) || ms < 0) return;
     state.expiry = setTimeout(() => {
-      if (ms > MAX_TIMER_MS) {
-        armExpiry(ms - MAX_TIMER_MS);
-        return;
-      }
-      endSession(null);
-      showError('The token has expired. Log in again.');
+      if (ms > MAX_TIMER_MS) later(ms - MAX_TIMER_MS, fn);
+      else fn();
     }, Math.min(ms, MAX_TIMER_MS));
   }
 
-  /* Forgets the token: tokens cannot be revoked, so this is all logging out is. */
+  /*
+   * Trades the refresh token for new tokens (docs/API.md "Refresh"), one
+   * trade at a time: whoever asks while one is under way waits for it.
+   * Resolves once the page holds the new tokens; rejects with the
+   * ApiError otherwise. A refusal (4xx but 429) ends the session here,
+   * says so, and marks the error `ended`; no answer, a 429 or a 5xx
+   * leaves the tokens as they are and tries again later.
+   */
+  function renew() {
+    if (state.renewing === null) {
+      state.renewing = renewOnce().finally(() => { state.renewing = null; });
+    }
+    return state.renewing;
+  }
+
+  async function renewOnce() {
+    const mine = state.signIns;
+    let r;
+    try {
+      /* Sent once more when no answer came: the API answers a refresh token
+       * presented again within 10 s with the same new tokens. */
+      r = await api('POST', '/api/auth/refresh', { refresh_token: state.refreshToken },
+        { anonymous: true, retry: true });
+    } catch (e) {
+      if (mine !== state.signIns || !(e instanceof ApiError)) throw e;
+      if (e.status === 0 || e.status === 429 || e.status >= 500) {
+        later(e.retryAfter !== null ? e.retryAfter * 1000 : REFRESH_RETRY_MS,
+          () => renew().catch(() => {}));
+        throw e;
+      }
+      endSession(null);
+      showError(sentence(e.message, 'The session has ended: log in again.'));
+      e.ended = true;
+      throw e;
+    }
+    /* Signed out (or in anew) meanwhile: these tokens revive nothing. */
+    if (mine !== state.signIns) throw new ApiError('The session ended meanwhile.', 0);
+    if (typeof r.data.access_token !== 'string') {
+      throw new ApiError(`${r.status}: the answer has no access_token.`, r.status);
+    }
+    takeTokens(r.data);
+  }
+
+  /*
+   * The "Log out" button: ends this session at the API (scope local,
+   * docs/API.md "Logout"), then forgets the tokens whatever the answer. A
+   * session already ended is as good as logged out.
+   */
+  async function logOut() {
+    let failure = null;
+    el.logout.disabled = true;
+    try {
+      await api('POST', '/api/auth/logout?scope=local');
+    } catch (e) {
+      failure = e;
+    } finally {
+      el.logout.disabled = false;
+    }
+    endSession('Logged out.');
+    if (failure !== null && failure.status !== 401) {
+      showError(sentence(failure.message, 'This page has forgotten its tokens, but the ' +
+        'session may stay open at the API until it expires: end it from another device.'));
+    }
+  }
+
+  /*
+   * Leaving or reloading the page forgets the tokens (they are in its
+   * memory only), so it ends the session at the API too, with a request
+   * that outlives the page (keepalive), rather than leave it open unused.
+   */
+  function onLeave() {
+    if (state.token === null) return;
+    fetch('/api/auth/logout?scope=local', {
+      method: 'POST',
+      headers: { Authorization: 'Bearer ' + state.token },
+      credentials: 'omit',
+      keepalive: true,
+    }).catch(() => {});
+    endSession(null);
+  }
+
+  /* Forgets the tokens and everything shown of the account. */
   function endSession(message) {
     clearTimeout(state.expiry);
+    state.signIns++;
     state.token = null;
+    state.refreshToken = null;
     state.email = null;
     state.tasks = [];
     state.total = null;
@@ -305,14 +466,15 @@
     el.tasks.replaceChildren();
     el.tasks.removeAttribute('aria-busy');
     clearError();
+    if (account !== null) account.forget();
     showSession();
     if (message) notify(message);
-    el.email.focus();
+    if (!el.auth.hidden) el.email.focus();
   }
 
   function showSession() {
     const signedIn = state.token !== null;
-    el.auth.hidden = signedIn;
+    el.auth.hidden = signedIn || (account !== null && account.resetting());
     el.app.hidden = !signedIn;
     el.who.hidden = !signedIn;
     el['who-email'].textContent = signedIn ? state.email : '';

@@ -324,7 +324,7 @@ Test(nginx, unknown_routes_are_json_404)
 }
 
 /*
- * The page to try the API (www/, nginx/page.conf.in): "/" and its three
+ * The page to try the API (www/, nginx/page.conf.in): "/" and its four
  * files, as the right types, under a strict Content-Security-Policy and
  * revalidated on every use. Other methods are the JSON 405, and the
  * API's own answers carry none of the page's headers.
@@ -332,8 +332,9 @@ Test(nginx, unknown_routes_are_json_404)
 Test(nginx, the_page_at_root_is_html_under_a_strict_policy)
 {
 	static const struct { const char *path, *type, *has; } files[] = {
-		{ "/", "text/html; charset=utf-8", "<script src=\"/app.js\" defer>" },
+		{ "/", "text/html; charset=utf-8", "<script src=\"/app.js\" type=\"module\">" },
 		{ "/app.js", "text/javascript; charset=utf-8", "'use strict';" },
+		{ "/account.js", "text/javascript; charset=utf-8", "export function setupAccount" },
 		{ "/app.css", "text/css; charset=utf-8", "[hidden]" },
 		{ "/favicon.svg", "image/svg+xml", "<svg" },
 	};
