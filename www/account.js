@@ -1,9 +1,11 @@
 /*
  * account.js: the account's side of the page (index.html's #account,
- * #forgot-form and #reset): the signed-in devices (docs/API.md "Session
- * list", "Logout"), the password change ("Password change"), the account's
- * deletion ("Account deletion"), and a forgotten password ("Password
- * reset"), whose mailed link opens this page at /#reset=<token>. A
+ * #forgot-form and #reset), as docs/API.md "The page" describes it: the
+ * signed-in devices (docs/API.md "Session list" and "Logout"), the
+ * password change (docs/API.md "Password change"), the account's deletion
+ * (docs/API.md "Account deletion"), and a forgotten password
+ * (docs/API.md "Password reset"), whose mailed link opens this page at
+ * /#reset=<token>. A
  * fragment, not a query: the browser never sends it, so the token reaches
  * no server's log nor a Referer; the page takes it out of the address bar
  * at once and keeps it in memory only.
