@@ -37,7 +37,7 @@ endif
 CPPFLAGS += -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEPFLAGS  = -MMD -MP
 ALL_CFLAGS = -std=c11 $(WARN) $(HARDEN) $(CFLAGS)
-LDLIBS   += -lfcgi -lscrypt -lunistring -lm $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   += -lfcgi -lscrypt -lzxcvbn -lunistring -lm $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDFLAGS  += -pie -Wl,-z,relro,-z,now
 
 # A program per route of the table of routes, cgi-bin/routes.txt.

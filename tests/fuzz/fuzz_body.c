@@ -3,14 +3,16 @@
  * (text_utf8_check, against a table-driven model), the strict JSON scanner
  * (json_syntax_check), the whole body rule as a route runs it
  * (body_parse_object: our scanner and json-c must agree), then what the
- * routes read from the object: task fields (task_input_read, json_member_text)
- * and emails (user_email_normalize). The object json-c built is compared,
+ * routes read from the object: task fields (task_input_read, json_member_text),
+ * emails (user_email_normalize) and a new password's strength
+ * (strength_refusal). The object json-c built is compared,
  * member by member, with a second reading of the body's text.
  *
  * Input: the request body, as sent.
  */
 #include <json-c/json.h>
 
+#include "auth/strength.h"
 #include "http/body.h"
 #include "fuzz.h"
 #include "http/request.h"
@@ -388,15 +390,28 @@ check_user(struct json_object *obj)
 	const char *s;
 	size_t len;
 
+	char email[USER_EMAIL_BYTES];
+	const char *e = NULL, *refusal;
+
 	if (json_member_text(obj, "email", 1, (size_t)-1, &s, &len) == JSON_TEXT_OK) {
 		FUZZ_CHECK(strlen(s) == len);
 		check_email(s, len);
+		if (user_email_normalize(s, len, email) == 0)
+			e = email;
 	}
 	if (json_member_text(obj, "password", USER_PASSWORD_MIN, USER_PASSWORD_MAX,
 	    &s, &len) == JSON_TEXT_OK) {
 		FUZZ_CHECK(strlen(s) == len);
 		check_text(s, len, USER_PASSWORD_MAX);
 	}
+	/* docs/API.md "Password rules": any string, one of the two answers. */
+	if (json_member_text(obj, "password", 0, (size_t)-1, &s, &len) != JSON_TEXT_OK)
+		s = NULL;
+	refusal = strength_refusal("password", s, e);
+	FUZZ_CHECK(refusal == NULL ||
+	    strcmp(refusal, "Password is too common") == 0 ||
+	    strcmp(refusal, "password must be a string of 8 to 128 characters") == 0);
+	FUZZ_CHECK(s != NULL || refusal != NULL);
 }
 
 /* A normalised email: valid, lower-case, one inner "@", and stable. */
