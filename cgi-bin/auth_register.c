@@ -6,6 +6,7 @@
 #include "app/app.h"
 #include "app/user_answer.h"
 #include "auth/password.h"
+#include "auth/strength.h"
 #include "domain/user.h"
 #include "json/json.h"
 
@@ -29,7 +30,7 @@ register_user(struct ctx *c)
 	struct json_object *body;
 	char email[USER_EMAIL_BYTES], hash[PASSWORD_HASH_BYTES];
 	char key[USER_EMAIL_KEY_BYTES];
-	const char *raw, *password, *params[3];
+	const char *raw, *password, *refusal, *params[3];
 	size_t len;
 	PGresult *res;
 
@@ -44,10 +45,12 @@ register_user(struct ctx *c)
 		    "of at most 254 characters");
 		goto out;
 	}
-	if (json_member_text(body, "password", USER_PASSWORD_MIN, USER_PASSWORD_MAX,
-	    &password, &len) != JSON_TEXT_OK) {
-		response_error(c->res, 422,
-		    "password must be a string of 8 to 128 characters");
+	/* docs/API.md "Password rules": the length, then the strength. */
+	if (json_member_text(body, "password", 0, (size_t)-1, &password,
+	    &len) != JSON_TEXT_OK)
+		password = NULL;
+	if ((refusal = strength_refusal("password", password, email)) != NULL) {
+		response_error(c->res, 422, refusal);
 		goto out;
 	}
 	if (password_hash(password, hash) != 0) {

@@ -255,6 +255,42 @@ repeat_json(const char *unit, int count)
 	return s;
 }
 
+/*
+ * A string JSON value of count code points in no pattern a strength
+ * estimator knows (docs/API.md "Password rules"): ASCII, or
+ * when wide, the 80 four-byte code points from U+1F600 on, raw or, when
+ * escaped, as JSON surrogate pairs.
+ */
+static char *
+varied_json(int count, int wide, int escaped)
+{
+	static const char set[] =
+	    "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789-_.!#";
+	unsigned x = 1;
+	char *s = malloc((size_t)count * 12 + 3), *p = s;
+
+	cr_assert_not_null(s);
+	*p++ = '"';
+	for (int i = 0; i < count; i++) {
+		unsigned cp = 0x1F600 + (unsigned)(i * 7 % 80);
+
+		x = x * 1103515245u + 12345u;	/* a fixed pseudo-random walk */
+		if (!wide)
+			*p++ = set[(x >> 16) % (sizeof(set) - 1)];
+		else if (escaped)
+			p += sprintf(p, "\\ud83d\\u%04x", 0xDC00 + (cp - 0x1F400));
+		else {
+			*p++ = (char)(0xF0 | cp >> 18);
+			*p++ = (char)(0x80 | (cp >> 12 & 0x3F));
+			*p++ = (char)(0x80 | (cp >> 6 & 0x3F));
+			*p++ = (char)(0x80 | (cp & 0x3F));
+		}
+	}
+	*p++ = '"';
+	*p = '\0';
+	return s;
+}
+
 /* A fresh email of exactly len characters: <uuid>aaa...@example.com. */
 static void
 email_of_length(char *out, size_t len)
@@ -281,7 +317,7 @@ Test(register, created_with_normalised_email_and_a_working_token)
 	/* With JSON escapes: a leading newline and space, a trailing tab. */
 	snprintf(raw, sizeof(raw), "\\n %s\\t", up);
 	free(check_token_answer(post_auth("/api/auth/register", raw,
-	    "\"correct horse\""), 201, want, id));
+	    "\"correct horse battery\""), 201, want, id));
 }
 
 Test(register, duplicate_email_is_409_whatever_its_case_or_spacing)
@@ -289,29 +325,29 @@ Test(register, duplicate_email_is_409_whatever_its_case_or_spacing)
 	char email[128], variant[160], id[64];
 
 	test_email(email, sizeof(email));
-	free(register_user(email, "password-one", id));
-	expect_error(post_auth("/api/auth/register", email, "\"password-two\""),
+	free(register_user(email, "first-quartz-lantern-1", id));
+	expect_error(post_auth("/api/auth/register", email, "\"second-quartz-lantern-2\""),
 	    409, "Email already registered", "same email");
 	snprintf(variant, sizeof(variant), "  %s ", email);
 	upper(variant);
-	expect_error(post_auth("/api/auth/register", variant, "\"password-two\""),
+	expect_error(post_auth("/api/auth/register", variant, "\"second-quartz-lantern-2\""),
 	    409, "Email already registered", variant);
 }
 
 Test(register, invalid_emails_are_422)
 {
 	static const char *const bodies[] = {
-		"{\"email\":\"userexample.com\",\"password\":\"password123\"}",
-		"{\"email\":\"a@b@example.com\",\"password\":\"password123\"}",
-		"{\"email\":\"@example.com\",\"password\":\"password123\"}",
-		"{\"email\":\"user@\",\"password\":\"password123\"}",
-		"{\"email\":\"\",\"password\":\"password123\"}",
-		"{\"email\":\"   \",\"password\":\"password123\"}",
-		"{\"email\":123,\"password\":\"password123\"}",
-		"{\"email\":null,\"password\":\"password123\"}",
-		"{\"email\":[\"a@example.com\"],\"password\":\"password123\"}",
-		"{\"email\":{},\"password\":\"password123\"}",
-		"{\"password\":\"password123\"}",
+		"{\"email\":\"userexample.com\",\"password\":\"quartz-lantern-orbit-42\"}",
+		"{\"email\":\"a@b@example.com\",\"password\":\"quartz-lantern-orbit-42\"}",
+		"{\"email\":\"@example.com\",\"password\":\"quartz-lantern-orbit-42\"}",
+		"{\"email\":\"user@\",\"password\":\"quartz-lantern-orbit-42\"}",
+		"{\"email\":\"\",\"password\":\"quartz-lantern-orbit-42\"}",
+		"{\"email\":\"   \",\"password\":\"quartz-lantern-orbit-42\"}",
+		"{\"email\":123,\"password\":\"quartz-lantern-orbit-42\"}",
+		"{\"email\":null,\"password\":\"quartz-lantern-orbit-42\"}",
+		"{\"email\":[\"a@example.com\"],\"password\":\"quartz-lantern-orbit-42\"}",
+		"{\"email\":{},\"password\":\"quartz-lantern-orbit-42\"}",
+		"{\"password\":\"quartz-lantern-orbit-42\"}",
 	};
 	char email[300];
 
@@ -319,7 +355,7 @@ Test(register, invalid_emails_are_422)
 		expect_error(http_json("POST", "/api/auth/register", NULL, bodies[i]),
 		    422, EMAIL_422, bodies[i]);
 	email_of_length(email, 255);
-	expect_error(post_auth("/api/auth/register", email, "\"password123\""),
+	expect_error(post_auth("/api/auth/register", email, "\"quartz-lantern-orbit-42\""),
 	    422, EMAIL_422, "255 characters");
 }
 
@@ -329,7 +365,7 @@ Test(register, email_of_254_characters_is_accepted)
 
 	email_of_length(email, 254);
 	free(check_token_answer(post_auth("/api/auth/register", email,
-	    "\"password123\""), 201, email, id));
+	    "\"quartz-lantern-orbit-42\""), 201, email, id));
 }
 
 Test(register, password_length_bounds)
@@ -338,7 +374,7 @@ Test(register, password_length_bounds)
 		{ "a", 7 }, { "a", 129 }, { "", 0 }, { EMOJI, 7 }, { EMOJI, 129 },
 	};
 	static const char *const not_strings[] = { "12345678", "null", "true",
-		"[\"password123\"]", "{\"p\":\"password123\"}" };
+		"[\"quartz-lantern-orbit-42\"]", "{\"p\":\"quartz-lantern-orbit-42\"}" };
 	char email[128], id[64];
 	char *pw;
 
@@ -356,22 +392,55 @@ Test(register, password_length_bounds)
 	    PASSWORD_422, "missing password");
 
 	/* The lower and upper bounds, in ASCII and in four-byte code points. */
-	static const struct { const char *unit; int count; } good[] = {
-		{ "a", 8 }, { "b", 128 }, { EMOJI, 8 }, { EMOJI, 128 },
+	static const struct { int count, wide; } good[] = {
+		{ 8, 0 }, { 128, 0 }, { 8, 1 }, { 128, 1 },
 	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		test_email(email, sizeof(email));
-		pw = repeat_json(good[i].unit, good[i].count);
+		pw = varied_json(good[i].count, good[i].wide, 0);
 		free(check_token_answer(post_auth("/api/auth/register", email, pw),
 		    201, email, id));
 		free(pw);
 	}
 }
 
+/*
+ * docs/API.md "Password rules": a guessable password, or one holding the
+ * email's local part, is 422 after the email's and the length's checks,
+ * and makes no account.
+ */
+Test(register, guessable_passwords_are_422_too_common)
+{
+	static const char *const common[] = { "\"password123\"", "\"12345678\"",
+		"\"correct horse\"", "\"Password1!\"", "\"qwertyuiop\"",
+		"\"" EMOJI EMOJI EMOJI EMOJI EMOJI EMOJI EMOJI EMOJI "\"" };
+	char email[128], local[64], pw[160], id[64];
+
+	test_email(email, sizeof(email));
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		expect_error(post_auth("/api/auth/register", email, common[i]), 422,
+		    "Password is too common", common[i]);
+	/* The local part, in upper case, inside an otherwise strong one. */
+	snprintf(local, sizeof(local), "%.*s", (int)(strchr(email, '@') - email),
+	    email);
+	upper(local);
+	snprintf(pw, sizeof(pw), "\"quartz-%s-lantern-orbit\"", local);
+	expect_error(post_auth("/api/auth/register", email, pw), 422,
+	    "Password is too common", pw);
+	/* The email's rule first, then the length's, then the strength's. */
+	expect_error(post_auth("/api/auth/register", "not-an-email",
+	    "\"password123\""), 422, EMAIL_422, "bad email, common password");
+	expect_error(post_auth("/api/auth/register", email, "\"1234567\""), 422,
+	    PASSWORD_422, "seven common characters");
+	/* None of these made the account: a strong password now makes it. */
+	free(check_token_answer(post_auth("/api/auth/register", email,
+	    "\"correct horse battery\""), 201, email, id));
+}
+
 Test(register, escaped_and_raw_utf8_passwords_are_the_same)
 {
 	char email[128], id[64];
-	char *escaped = repeat_json("\\ud83d\\ude00", 8), *raw = repeat_json(EMOJI, 8);
+	char *escaped = varied_json(8, 1, 1), *raw = varied_json(8, 1, 0);
 
 	test_email(email, sizeof(email));
 	free(check_token_answer(post_auth("/api/auth/register", email, escaped),
@@ -389,7 +458,7 @@ Test(register, body_must_be_a_json_object_with_a_json_content_type)
 	char email[128], body[256];
 
 	test_email(email, sizeof(email));
-	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"password123\"}", email);
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"quartz-lantern-orbit-42\"}", email);
 	for (size_t i = 0; i < sizeof(not_json_types) / sizeof(not_json_types[0]); i++) {
 		const char *h[2] = { not_json_types[i], NULL };
 
@@ -403,7 +472,7 @@ Test(register, body_must_be_a_json_object_with_a_json_content_type)
 	expect_error(http_json("POST", "/api/auth/register", NULL, ""), 400,
 	    "Invalid JSON body", "empty body");
 	expect_error(http_json("POST", "/api/auth/register", NULL,
-	    "[\"a@example.com\",\"password123\"]"), 422, NULL, "array body");
+	    "[\"a@example.com\",\"quartz-lantern-orbit-42\"]"), 422, NULL, "array body");
 	expect_error(http_json("POST", "/api/auth/register", NULL, "\"x\""), 422,
 	    NULL, "string body");
 
@@ -439,9 +508,9 @@ Test(login, wrong_password_and_unknown_email_are_the_same_401)
 
 	test_email(email, sizeof(email));
 	test_email(unknown, sizeof(unknown));
-	free(register_user(email, "right-password", id));
-	a = post_auth("/api/auth/login", email, "\"wrong-password\"");
-	b = post_auth("/api/auth/login", unknown, "\"right-password\"");
+	free(register_user(email, "right-lantern-orbit-77", id));
+	a = post_auth("/api/auth/login", email, "\"wrong-lantern-orbit-77\"");
+	b = post_auth("/api/auth/login", unknown, "\"right-lantern-orbit-77\"");
 	cr_assert_eq(a->status, 401, "%s", a->body);
 	cr_assert_eq(b->status, 401, "%s", b->body);
 	cr_assert_str_eq(a->body, b->body, "bodies differ");
@@ -459,12 +528,12 @@ Test(login, missing_or_non_string_fields_are_422)
 	static const char *const bodies[] = {
 		"{}",
 		"{\"email\":\"a@example.com\"}",
-		"{\"password\":\"password123\"}",
-		"{\"email\":1,\"password\":\"password123\"}",
+		"{\"password\":\"quartz-lantern-orbit-42\"}",
+		"{\"email\":1,\"password\":\"quartz-lantern-orbit-42\"}",
 		"{\"email\":\"a@example.com\",\"password\":12345678}",
-		"{\"email\":null,\"password\":\"password123\"}",
+		"{\"email\":null,\"password\":\"quartz-lantern-orbit-42\"}",
 		"{\"email\":\"a@example.com\",\"password\":null}",
-		"{\"email\":[\"a@example.com\"],\"password\":\"password123\"}",
+		"{\"email\":[\"a@example.com\"],\"password\":\"quartz-lantern-orbit-42\"}",
 		"{\"email\":\"a@example.com\",\"password\":{\"v\":\"x\"}}",
 	};
 
@@ -476,7 +545,7 @@ Test(login, missing_or_non_string_fields_are_422)
 	expect_error(http_json("POST", "/api/auth/login", NULL, "{\"email\""), 400,
 	    "Invalid JSON body", "malformed");
 	expect_error(http_req("POST", "/api/auth/login", NULL,
-	    "{\"email\":\"a@example.com\",\"password\":\"password123\"}", (size_t)-1),
+	    "{\"email\":\"a@example.com\",\"password\":\"quartz-lantern-orbit-42\"}", (size_t)-1),
 	    415, NULL, "no content type");
 }
 
@@ -485,9 +554,11 @@ Test(login, every_password_character_counts)
 	char email[128], pw[128], json[160], id[64];
 
 	test_email(email, sizeof(email));
-	for (int i = 0; i < 100; i++)
-		pw[i] = (char)('a' + i % 26);
-	pw[100] = '\0';
+	/* 100 characters in no pattern (docs/API.md "Password rules"). */
+	char *varied = varied_json(100, 0, 0);
+
+	snprintf(pw, sizeof(pw), "%.100s", varied + 1);
+	free(varied);
 	free(register_user(email, pw, id));
 	snprintf(json, sizeof(json), "\"%.99s\"", pw);
 	expect_error(post_auth("/api/auth/login", email, json), 401, LOGIN_401,
@@ -510,10 +581,10 @@ Test(login, every_401_of_the_login_names_the_bearer_scheme)
 
 	test_email(email, sizeof(email));
 	test_email(unknown, sizeof(unknown));
-	free(register_user(email, "right-password", id));
-	expect_401(post_auth("/api/auth/login", email, "\"wrong-password\""),
+	free(register_user(email, "right-lantern-orbit-77", id));
+	expect_401(post_auth("/api/auth/login", email, "\"wrong-lantern-orbit-77\""),
 	    LOGIN_401, "wrong password");
-	expect_401(post_auth("/api/auth/login", unknown, "\"right-password\""),
+	expect_401(post_auth("/api/auth/login", unknown, "\"right-lantern-orbit-77\""),
 	    LOGIN_401, "unknown email");
 	expect_401(post_auth("/api/auth/login", "not-an-email", "\"x\""),
 	    LOGIN_401, "malformed email");
@@ -531,21 +602,21 @@ Test(login, u0000_or_a_lone_surrogate_is_422_naming_the_field)
 	static const struct {
 		const char *email_json, *password_json, *detail;
 	} cases[] = {
-		{ "\"a\\u0000@example.com\"", "\"password123\"",
+		{ "\"a\\u0000@example.com\"", "\"quartz-lantern-orbit-42\"",
 		  "email must not contain U+0000 or lone surrogates" },
-		{ NULL, "\"right-password\\u0000\"",
+		{ NULL, "\"right-lantern-orbit-77\\u0000\"",
 		  "password must not contain U+0000 or lone surrogates" },
 		{ NULL, "\"\\u0000\"",
 		  "password must not contain U+0000 or lone surrogates" },
-		{ "\"a\\ud800@example.com\"", "\"password123\"",
+		{ "\"a\\ud800@example.com\"", "\"quartz-lantern-orbit-42\"",
 		  "email must not contain lone surrogates" },
-		{ NULL, "\"right-password\\udc00\"",
+		{ NULL, "\"right-lantern-orbit-77\\udc00\"",
 		  "password must not contain lone surrogates" },
 	};
 	char email[128], quoted[160], body[512], id[64];
 
 	test_email(email, sizeof(email));
-	free(register_user(email, "right-password", id));
+	free(register_user(email, "right-lantern-orbit-77", id));
 	snprintf(quoted, sizeof(quoted), "\"%s\"", email);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(body, sizeof(body), "{\"email\":%s,\"password\":%s}",
@@ -556,7 +627,7 @@ Test(login, u0000_or_a_lone_surrogate_is_422_naming_the_field)
 	}
 	/* The account itself is untouched: its password still logs in. */
 	free(check_token_answer(post_auth("/api/auth/login", email,
-	    "\"right-password\""), 200, email, id));
+	    "\"right-lantern-orbit-77\""), 200, email, id));
 }
 
 Test(login, an_external_issuers_user_cannot_log_in)
@@ -605,7 +676,7 @@ Test(me, an_external_email_already_registered_is_not_merged)
 	char *token;
 
 	test_email(email, sizeof(email));
-	free(register_user(email, "taken-password", id));
+	free(register_user(email, "taken-lantern-orbit-5", id));
 	test_uuid(subject);
 	token = sign(test_secret(), "HS256",
 	    "{\"sub\":\"%s\",\"email\":\"%s\",\"iat\":%ld,\"exp\":%ld}",
@@ -617,7 +688,7 @@ Test(me, an_external_email_already_registered_is_not_merged)
 	me_user(token, subject, email, created);
 	/* The registered user still owns the email and logs in as before. */
 	free(check_token_answer(post_auth("/api/auth/login", email,
-	    "\"taken-password\""), 200, email, id));
+	    "\"taken-lantern-orbit-5\""), 200, email, id));
 	free(token);
 }
 
