@@ -105,7 +105,7 @@ tokens(void)
 			break;
 		}
 		line[len] = '\0';
-		if ((token = token_issue(&cfg, line, NULL, now)) == NULL) {
+		if ((token = token_issue(&cfg, line, NULL, NULL, now)) == NULL) {
 			fprintf(stderr, "benchtool: cannot sign for %s\n", line);
 			rc = 1;
 			break;

@@ -74,7 +74,7 @@ login(struct ctx *c)
 			stored = PQgetvalue(res, 0, USER_LOGIN_COL_PASSWORD_HASH);
 	}
 	if (password_verify(stored, pr == JSON_TEXT_OK ? password : "") == 1)
-		user_answer_token(c, 200, res, 0);
+		user_answer_session(c, 200, res, 0);
 	else
 		response_unauthorized(c->res, "Invalid email or password");
 out:

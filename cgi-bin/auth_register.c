@@ -66,7 +66,7 @@ register_user(struct ctx *c)
 		goto out;
 	}
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		user_answer_token(c, 201, res, 0);
+		user_answer_session(c, 201, res, 0);
 	else if (strcmp(db_sqlstate(res), SQLSTATE_UNIQUE_VIOLATION) == 0)
 		response_error(c->res, 409, "Email already registered");
 	else

@@ -14,3 +14,10 @@ GRANT SELECT ON task_tombstones, sync_horizons TO :"app_role";
 -- Idempotency keys: the keyed writes read, add and replace the subject's
 -- own (007_idempotency.sql); pruning other users' runs as the owner.
 GRANT SELECT, INSERT, DELETE ON idempotency_keys TO :"app_role";
+-- Sessions (012_sessions.sql): the role reads its subject's (the session
+-- list); starting, refreshing and ending them runs as the owner, in these
+-- functions, and refresh tokens are the owner's alone.
+GRANT SELECT ON sessions TO :"app_role";
+GRANT EXECUTE ON FUNCTION session_start(text, bytea, text, integer, integer),
+    session_refresh(bytea, bytea, integer, integer),
+    session_end(text, uuid, text) TO :"app_role";

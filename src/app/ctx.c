@@ -63,6 +63,14 @@ ctx_internal(struct ctx *c, const char *what, const char *why)
 		    token_status_detail(TOKEN_INVALID));
 		return;
 	}
+	/*
+	 * docs/API.md "Session tokens": the token's session has ended; the
+	 * statement was aborted with the check, so nothing changed.
+	 */
+	if (c->db != NULL && c->db->session_ended) {
+		response_unauthorized(c->res, CTX_SESSION_ENDED);
+		return;
+	}
 	fprintf(stderr, "taskapi: %s failed: %s\n", what, why != NULL ? why : "");
 	response_error(c->res, 500, status_detail(500));
 }

@@ -39,7 +39,13 @@ PGresult *ctx_rows(struct ctx *c, enum db_stmt stmt, int nparams,
     const char *const *params, const char *what);
 /* Answers 503 with Retry-After: the database could not be reached. */
 void ctx_unavailable(struct ctx *c);
-/* Answers 500 without internals, and logs what happened. */
+/*
+ * Answers 500 without internals, and logs what happened; or, when the
+ * statement failed at the subject's setting, the 401 of docs/API.md
+ * "Subjects" (Invalid authentication token) or "Session tokens"
+ * (CTX_SESSION_ENDED).
+ */
 void ctx_internal(struct ctx *c, const char *what, const char *why);
+#define CTX_SESSION_ENDED "Session has ended"
 
 #endif

@@ -119,9 +119,14 @@ run_handler(struct ctx *c, const struct route_method *m,
 	 */
 	c->db->issuer = c->claims.by_jwks ? c->cfg->jwt_jwks_issuer : "";
 	c->db->subject_refused = 0;
+	/* docs/API.md "Session tokens": only JWT_SECRET's tokens carry one. */
+	c->db->sid = c->db->subject != NULL && c->claims.sid[0] != '\0' ?
+	    c->claims.sid : NULL;
+	c->db->session_ended = 0;
 	handler(c);
 	c->db->subject = NULL;
 	c->db->issuer = NULL;
+	c->db->sid = NULL;
 }
 
 static ctx_handler_fn

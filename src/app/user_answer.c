@@ -1,6 +1,6 @@
 /*
  * user_answer.c: how register, login and me answer: the user object, the
- * token answer, 404 where accounts live with an external issuer, and the
+ * session and token answer, 404 where accounts live with an external issuer, and the
  * first-need row of an external issuer's user.
  */
 #include <assert.h>
@@ -12,11 +12,15 @@
 
 #include "app/app.h"
 #include "app/user_answer.h"
+#include "auth/refresh.h"
 #include "auth/token.h"
 #include "db/columns.h"
 #include "domain/user.h"
+#include "text/text.h"
 
 static const char *user_email(const PGresult *res, int row);
+static const char *user_agent(const char *header,
+    char out[USER_ANSWER_AGENT_BYTES]);
 
 void
 user_answer_object(struct response *out, const PGresult *res, int row)
@@ -45,14 +49,68 @@ user_email(const PGresult *res, int row)
 	    PQgetvalue(res, row, USER_COL_EMAIL);
 }
 
+/*
+ * docs/API.md "Session tokens": register and login start a session, with
+ * its first refresh token (sql/012_sessions.sql session_start, which also
+ * prunes sessions long over), and answer both tokens.
+ */
 void
-user_answer_token(struct ctx *c, int status, const PGresult *res, int row)
+user_answer_session(struct ctx *c, int status, const PGresult *res, int row)
+{
+	char refresh[REFRESH_TOKEN_BYTES], hash[REFRESH_HASH_TEXT_BYTES];
+	char agent[USER_ANSWER_AGENT_BYTES], idle[24], max[24];
+	const char *params[5];
+	PGresult *started;
+
+	if (refresh_token_new(refresh) != 0 ||
+	    refresh_token_hash(refresh, hash) != 0) {
+		ctx_internal(c, "refresh token", "OpenSSL");
+		return;
+	}
+	snprintf(idle, sizeof(idle), "%ld", c->cfg->session_idle_seconds);
+	snprintf(max, sizeof(max), "%ld", c->cfg->session_max_seconds);
+	params[0] = PQgetvalue(res, row, USER_COL_ID);
+	params[1] = hash;
+	params[2] = user_agent(c->req->user_agent, agent);
+	params[3] = idle;
+	params[4] = max;
+	if ((started = ctx_rows(c, STMT_SESSION_START, 5, params,
+	    "session start")) == NULL)
+		return;
+	user_answer_token(c, status, res, row, PQgetvalue(started, 0, 0),
+	    refresh);
+	PQclear(started);
+}
+
+/*
+ * docs/API.md "Session list": the User-Agent cut to 255 characters on a
+ * character's boundary, and before any byte that is not UTF-8 (the
+ * database takes text only); NULL when none is left.
+ */
+static const char *
+user_agent(const char *header, char out[USER_ANSWER_AGENT_BYTES])
+{
+	size_t n;
+
+	if (header == NULL)
+		return NULL;
+	n = text_utf8_prefix(header, strlen(header), USER_ANSWER_AGENT_MAX);
+	if (n == 0)
+		return NULL;
+	memcpy(out, header, n);
+	out[n] = '\0';
+	return out;
+}
+
+void
+user_answer_token(struct ctx *c, int status, const PGresult *res, int row,
+    const char *sid, const char *refresh)
 {
 	char *token;
 	char expires[32];
 
 	token = token_issue(c->cfg, PQgetvalue(res, row, USER_COL_ID),
-	    user_email(res, row), c->now);
+	    user_email(res, row), sid, c->now);
 	if (token == NULL) {
 		ctx_internal(c, "token_issue", "libjwt");
 		return;
@@ -66,6 +124,8 @@ user_answer_token(struct ctx *c, int status, const PGresult *res, int row)
 	response_json_strz(c->res, token);
 	response_json_lit(c->res, ",\"token_type\":\"bearer\",\"expires_in\":");
 	response_json_raw(c->res, expires, strlen(expires));
+	response_json_lit(c->res, ",\"refresh_token\":");
+	response_json_strz(c->res, refresh);
 	response_json_lit(c->res, "}");
 	response_json_end(c->res);
 	free(token);

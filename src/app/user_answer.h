@@ -19,10 +19,21 @@ struct response;
 void user_answer_object(struct response *out, const PGresult *res, int row);
 
 /*
- * Answers 200/201 with {"user", "access_token", "token_type", "expires_in"}
- * for the user in row of res (a result as for user_answer_object).
+ * Answers 200/201 with {"user", "access_token", "token_type", "expires_in",
+ * "refresh_token"} for the user in row of res (a result as for
+ * user_answer_object): the access token of session sid, and refresh.
  */
-void user_answer_token(struct ctx *c, int status, const PGresult *res, int row);
+void user_answer_token(struct ctx *c, int status, const PGresult *res, int row,
+    const char *sid, const char *refresh);
+/*
+ * Starts a session of the user in row of res (docs/API.md "Session
+ * tokens"), then answers as user_answer_token; or answers 503 or 500.
+ */
+void user_answer_session(struct ctx *c, int status, const PGresult *res,
+    int row);
+/* docs/API.md "Session list": the login's User-Agent, in characters. */
+#define USER_ANSWER_AGENT_MAX 255
+#define USER_ANSWER_AGENT_BYTES (USER_ANSWER_AGENT_MAX * 4 + 1)
 
 /*
  * docs/API.md "Accounts kept elsewhere": without JWT_SECRET (only an

@@ -8,13 +8,13 @@
  * HMAC-SHA256 over a keyed context made once, or an Ed25519/ECDSA/RSA
  * verification) and two small JSON parses.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <json-c/json.h>
-#include <jwt.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -25,6 +25,7 @@
 #include "json/b64url.h"
 #include "json/json.h"
 #include "jwks/jwks.h"
+#include "text/text.h"
 
 /* RFC 7518 3.2: an HS256 signature is the whole SHA-256 HMAC. */
 #define HS256_BYTES 32
@@ -49,6 +50,8 @@ static int number_claim(struct json_object *claims, const char *name,
 static int string_is(struct json_object *v, const char *want);
 static int audience_matches(struct json_object *aud, const char *want);
 static enum token_status subject_claim(struct json_object *claims,
+    struct token_claims *out);
+static enum token_status sid_claim(struct json_object *claims,
     struct token_claims *out);
 
 const char *
@@ -160,6 +163,8 @@ verify_hs256(const struct config *cfg, const char *token, time_t now,
 	if ((claims = segment_json(dot1 + 1, (size_t)(dot2 - dot1 - 1))) == NULL)
 		goto out;
 	st = check_claims(cfg->jwt_issuer, cfg->jwt_audience, claims, now, out);
+	if (st == TOKEN_OK)
+		st = sid_claim(claims, out);
 out:
 	json_object_put(claims);
 	free(sig);
@@ -468,31 +473,30 @@ subject_claim(struct json_object *claims, struct token_claims *out)
 	return TOKEN_OK;
 }
 
-char *
-token_issue(const struct config *cfg, const char *subject, const char *email,
-    time_t now)
+/*
+ * docs/API.md "Session tokens": a token of ours names its session in sid,
+ * a UUID (any letter case, kept in lower case as PostgreSQL prints one).
+ * Present but anything else: an invalid token.
+ */
+static enum token_status
+sid_claim(struct json_object *claims, struct token_claims *out)
 {
-	jwt_t *jwt = NULL;
-	char *out = NULL;
+	struct json_object *v;
+	const char *s;
 
-	/* Without a secret (a JWKS-only deployment) we issue nothing. */
-	if (cfg->jwt_secret == NULL || jwt_new(&jwt) != 0)
-		return NULL;
-	if (jwt_add_grant(jwt, "sub", subject) != 0 ||
-	    (email != NULL && jwt_add_grant(jwt, "email", email) != 0) ||
-	    jwt_add_grant_int(jwt, "iat", (long)now) != 0 ||
-	    jwt_add_grant_int(jwt, "exp", (long)now + cfg->jwt_expires_in) != 0 ||
-	    (cfg->jwt_issuer != NULL &&
-	    jwt_add_grant(jwt, "iss", cfg->jwt_issuer) != 0) ||
-	    (cfg->jwt_audience != NULL &&
-	    jwt_add_grant(jwt, "aud", cfg->jwt_audience) != 0))
-		goto out;
-	if (jwt_set_alg(jwt, JWT_ALG_HS256,
-	    (const unsigned char *)cfg->jwt_secret,
-	    (int)strlen(cfg->jwt_secret)) != 0)
-		goto out;
-	out = jwt_encode_str(jwt);
-out:
-	jwt_free(jwt);
-	return out;
+	if (!json_object_object_get_ex(claims, "sid", &v))
+		return TOKEN_OK;
+	if (!json_object_is_type(v, json_type_string) ||
+	    json_object_get_string_len(v) != TOKEN_SID_BYTES - 1)
+		return TOKEN_INVALID;
+	s = json_object_get_string(v);
+	for (size_t i = 0; i < TOKEN_SID_BYTES - 1; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : text_hex_digit((unsigned char)s[i]) < 0)
+			return TOKEN_INVALID;
+		out->sid[i] = (char)tolower((unsigned char)s[i]);
+	}
+	out->sid[TOKEN_SID_BYTES - 1] = '\0';
+	return TOKEN_OK;
 }

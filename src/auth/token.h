@@ -22,6 +22,8 @@ struct config;
 #define TOKEN_LENGTH_MAX 8192
 /* UTF-8 needs at most 4 bytes a code point. */
 #define TOKEN_SUBJECT_BYTES (TOKEN_SUBJECT_MAX * 4 + 1)
+/* A session id: a UUID's 36 characters and the NUL. */
+#define TOKEN_SID_BYTES 37
 
 enum token_status {
 	TOKEN_OK = 0,
@@ -40,6 +42,12 @@ struct token_claims {
 	 * belongs to one of them (docs/API.md "Subjects").
 	 */
 	int by_jwks;
+	/*
+	 * docs/API.md "Session tokens": the session of a token verified with
+	 * JWT_SECRET, a UUID in lower case; "" when the token has none (an
+	 * external issuer's sid is not ours, and is ignored).
+	 */
+	char sid[TOKEN_SID_BYTES];
 	long retry_after;	/* TOKEN_UNAVAILABLE: seconds, for Retry-After */
 };
 
@@ -52,10 +60,11 @@ enum token_status token_verify_jwt(const struct config *cfg, const char *jwt,
 const char *token_status_detail(enum token_status st);
 
 /*
- * Issues an HS256 token for subject (email may be NULL) valid from now for
- * cfg->jwt_expires_in seconds. Returns a string to free(), or NULL.
+ * Issues an HS256 token for subject (email may be NULL) of session sid (a
+ * UUID; NULL: none) valid from now for cfg->jwt_expires_in seconds
+ * (auth/issue.c). Returns a string to free(), or NULL.
  */
 char *token_issue(const struct config *cfg, const char *subject,
-    const char *email, time_t now);
+    const char *email, const char *sid, time_t now);
 
 #endif

@@ -12,10 +12,12 @@
 /* docs/API.md "Configuration": JWT_SECRET is an HS256 key of at least 32 bytes. */
 #define CONFIG_SECRET_MIN 32
 /*
- * A day, and ten years. Plain digits, no suffix: settings.def spells the
- * default and the bound in its messages with CONFIG_TEXT.
+ * docs/API.md "Session tokens": fifteen minutes (a session's refresh
+ * token gets the next one), and ten years. Plain digits, no suffix:
+ * settings.def spells the default and the bound in its messages with
+ * CONFIG_TEXT.
  */
-#define CONFIG_DEFAULT_EXPIRES_IN 86400
+#define CONFIG_DEFAULT_EXPIRES_IN 900
 #define CONFIG_EXPIRES_IN_MAX (10L * 365 * 86400)
 /* A key set cached for more than a day would outlive any rotation. */
 #define CONFIG_JWKS_SECONDS_MAX 86400

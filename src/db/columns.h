@@ -166,7 +166,7 @@ enum task_page_col {
  * cost more than running them for a short page. The generic plan reads
  * the sort's index for any limit, as the custom one does.
  */
-#define COLUMNS_SUBJECT_GENERIC "subject_enter($1, $2), " \
+#define COLUMNS_SUBJECT_GENERIC "subject_enter($1, $2, $3), " \
 	"set_config('plan_cache_mode', 'force_generic_plan', true)"
 /* where's filters: completed ($2), and the cursor's row ($6, $7). */
 #define COLUMNS_SORTED_COMPLETED " AND t.is_completed = $2"
@@ -292,5 +292,18 @@ enum user_login_col {
 	USER_LOGIN_COL_COUNT_
 };
 #define COLUMNS_USER_LOGIN COLUMNS_USER ", password_hash"
+
+/*
+ * STMT_SESSION_REFRESH (sql/012_sessions.sql session_refresh): the user
+ * object's columns (SQL NULL unless the outcome is "ok"), then the outcome
+ * ("ok", "reused" or "invalid") and the session's id.
+ */
+enum session_refresh_col {
+	SESSION_REFRESH_COL_OUTCOME = USER_COL_COUNT_,
+	SESSION_REFRESH_COL_SID,
+	SESSION_REFRESH_COL_COUNT_
+};
+#define COLUMNS_SESSION_REFRESH "r.user_id, r.email, r.created_at, " \
+	"r.outcome, r.sid::text"
 
 #endif

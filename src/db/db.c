@@ -32,9 +32,11 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	/*
 	 * Transaction-local: it ends with the statement it is sent with. It
 	 * also records the subject's issuer ($2), or fails with
-	 * SQLSTATE_SUBJECT_OTHER_ISSUER (sql/005_subject_issuers.sql).
+	 * SQLSTATE_SUBJECT_OTHER_ISSUER (sql/005_subject_issuers.sql), and
+	 * checks that the token's session ($3, NULL: none) is live, or fails
+	 * with SQLSTATE_SESSION_ENDED (sql/012_sessions.sql).
 	 */
-	[STMT_SET_SUBJECT] = "SELECT subject_enter($1, $2)",
+	[STMT_SET_SUBJECT] = "SELECT subject_enter($1, $2, $3)",
 	/* $3 is the email's key: unique among accounts with a password. */
 	[STMT_USER_INSERT] =
 	    "INSERT INTO users (id, email, password_hash, email_key) "
@@ -138,6 +140,18 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	 */
 	[STMT_REMOTE_APPLY] =
 	    "SELECT set_config('synchronous_commit', 'remote_apply', true)",
+	/*
+	 * docs/API.md "Session tokens": $1 user, $2 the refresh token's hash,
+	 * $3 User-Agent, $4 SESSION_IDLE_SECONDS, $5 SESSION_MAX_SECONDS;
+	 * prunes long-ended sessions first (sql/012_sessions.sql).
+	 */
+	[STMT_SESSION_START] = "SELECT session_start($1, $2, $3, $4, $5)::text",
+	/*
+	 * docs/API.md "Refresh": $1 the token's hash, $2 its successor's, $3
+	 * SESSION_IDLE_SECONDS, $4 the grace seconds; one row.
+	 */
+	[STMT_SESSION_REFRESH] = "SELECT " COLUMNS_SESSION_REFRESH
+	    " FROM session_refresh($1, $2, $3, $4) r",
 };
 
 /*
@@ -290,7 +304,7 @@ db_exec_as(struct db *db, enum db_stmt stmt, int nparams,
 {
 	PGconn *conn = db->conn;
 	PGresult *res, *out = NULL;
-	const char *who[2] = { db->subject, db->issuer };
+	const char *who[3] = { db->subject, db->issuer, db->sid };
 	int synced = 0;
 
 	/* NULL would be sent as the setting's value: no subject at all. */
@@ -299,7 +313,7 @@ db_exec_as(struct db *db, enum db_stmt stmt, int nparams,
 		return NULL;
 	if ((db->remote_apply && !db_send(db, STMT_REMOTE_APPLY, 0, NULL)) ||
 	    (db->subject != NULL && !db_send(db, DB_STMT_IS_SORTED(stmt) ?
-	    STMT_SET_SUBJECT_GENERIC : STMT_SET_SUBJECT, 2, who)) ||
+	    STMT_SET_SUBJECT_GENERIC : STMT_SET_SUBJECT, 3, who)) ||
 	    !db_send(db, stmt, nparams, params) || !PQpipelineSync(conn))
 		return NULL;
 	/*
@@ -400,6 +414,8 @@ db_exec_here(struct db *db, enum db_stmt stmt, int nparams,
 	}
 	if (strcmp(db_sqlstate(res), SQLSTATE_SUBJECT_OTHER_ISSUER) == 0)
 		db->subject_refused = 1;
+	if (strcmp(db_sqlstate(res), SQLSTATE_SESSION_ENDED) == 0)
+		db->session_ended = 1;
 	return res;
 }
 

@@ -51,6 +51,9 @@ enum db_stmt {
 	STMT_SET_SUBJECT_GENERIC,
 	/* Sent first, with DATABASE_READ_URL (docs/API.md "Reads on a standby"). */
 	STMT_REMOTE_APPLY,
+	/* docs/API.md "Session tokens", "Refresh" (sql/012_sessions.sql). */
+	STMT_SESSION_START,
+	STMT_SESSION_REFRESH,
 	STMT_COUNT_
 };
 
@@ -80,6 +83,14 @@ struct db {
 	const char *issuer;
 	int subject_refused;
 	/*
+	 * The token's session (a UUID), set with the subject, or NULL for a
+	 * token without one. Every statement checks that it is live; when it
+	 * is not, the statement fails and session_ended says so (docs/API.md
+	 * "Session tokens").
+	 */
+	const char *sid;
+	int session_ended;
+	/*
 	 * Set by db/conn.c when the server warned that a commit was cancelled
 	 * while it waited for a synchronous standby: it committed here, but a
 	 * failover may lose it, so the request is answered 503.
@@ -106,6 +117,8 @@ struct db {
 #define SQLSTATE_READ_ONLY "25006"
 /* sql/005_subject_issuers.sql: the subject was made by another issuer. */
 #define SQLSTATE_SUBJECT_OTHER_ISSUER "TA401"
+/* sql/012_sessions.sql: the token's session is not live. */
+#define SQLSTATE_SESSION_ENDED "TA402"
 
 void db_init(struct db *db, const char *conninfo, const char *app_name);
 void db_close(struct db *db);

@@ -37,10 +37,13 @@ replica_exec(struct db *db, enum db_stmt stmt, int nparams,
 		return NULL;
 	r->subject = db->subject;
 	r->issuer = db->issuer;
+	r->sid = db->sid;
 	r->subject_refused = 0;
+	r->session_ended = 0;
 	res = db_exec_here(r, stmt, nparams, params);
 	r->subject = NULL;
 	r->issuer = NULL;
+	r->sid = NULL;
 	if (res == NULL) {
 		r->read_retry_at = now + REPLICA_RETRY_S;
 		return NULL;
@@ -58,6 +61,7 @@ replica_exec(struct db *db, enum db_stmt stmt, int nparams,
 		return NULL;
 	}
 	db->subject_refused = r->subject_refused;
+	db->session_ended = r->session_ended;
 	return res;
 }
 

@@ -39,6 +39,7 @@ request_parse(struct request *r, request_param_fn param, request_read_fn rd,
 	r->if_match = param_or(param, ctx, "HTTP_IF_MATCH", NULL);
 	r->if_none_match = param_or(param, ctx, "HTTP_IF_NONE_MATCH", NULL);
 	r->idempotency_key = param_or(param, ctx, "HTTP_IDEMPOTENCY_KEY", NULL);
+	r->user_agent = param_or(param, ctx, "HTTP_USER_AGENT", NULL);
 	if (r->content_type != NULL && r->content_type[0] == '\0')
 		r->content_type = NULL;
 

@@ -39,6 +39,8 @@ struct request {
 	const char *if_match;
 	const char *if_none_match;
 	const char *idempotency_key;
+	/* docs/API.md "Session list": the login's, kept with its session. */
+	const char *user_agent;
 	char *body;			/* NUL-terminated copy, owned; "" when none */
 	size_t body_len;
 	enum body_state body_state;

@@ -1,6 +1,7 @@
 /*
  * b64url.c: strict base64url without padding (RFC 7515 2), the encoding of
- * every token segment, signature and key parameter we read.
+ * every token segment, signature and key parameter we read, and of the
+ * refresh tokens we issue.
  */
 #include <stdlib.h>
 
@@ -51,4 +52,26 @@ b64url_decode(const char *in, size_t len, size_t *outlen)
 bad:
 	free(out);
 	return NULL;
+}
+
+void
+b64url_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned acc = 0;
+	int bits = 0;
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		acc = (acc << 8 | in[i]) & 0xffff;
+		bits += 8;
+		while (bits >= 6) {
+			bits -= 6;
+			out[o++] = digits[(acc >> bits) & 63];
+		}
+	}
+	if (bits > 0)
+		out[o++] = digits[(acc << (6 - bits)) & 63];
+	out[o] = '\0';
 }

@@ -11,45 +11,64 @@
 
 static int is_ascii_space(char ch);
 
+/*
+ * The length of the UTF-8 sequence at p (before end) under text_utf8_check's
+ * rules, or 0 when it is not a valid one.
+ */
+static size_t
+utf8_sequence(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = *p, cp, min;
+	size_t need;
+
+	if (c < 0x80)
+		return 1;
+	else if ((c & 0xE0) == 0xC0) {
+		need = 1; cp = c & 0x1F; min = 0x80;
+	} else if ((c & 0xF0) == 0xE0) {
+		need = 2; cp = c & 0x0F; min = 0x800;
+	} else if ((c & 0xF8) == 0xF0) {
+		need = 3; cp = c & 0x07; min = 0x10000;
+	} else
+		return 0;
+	if ((size_t)(end - p) <= need)
+		return 0;
+	for (size_t i = 1; i <= need; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return need + 1;
+}
+
 int
 text_utf8_check(const char *s, size_t len, size_t *count)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	const unsigned char *end = p + len;
-	size_t n = 0;
+	size_t n = 0, step;
 
-	while (p < end) {
-		unsigned c = *p;
-		size_t need;
-		unsigned cp, min;
-
-		if (c < 0x80) {
-			p++;
-			n++;
-			continue;
-		} else if ((c & 0xE0) == 0xC0) {
-			need = 1; cp = c & 0x1F; min = 0x80;
-		} else if ((c & 0xF0) == 0xE0) {
-			need = 2; cp = c & 0x0F; min = 0x800;
-		} else if ((c & 0xF8) == 0xF0) {
-			need = 3; cp = c & 0x07; min = 0x10000;
-		} else
+	for (; p < end; p += step, n++)
+		if ((step = utf8_sequence(p, end)) == 0)
 			return -1;
-		if ((size_t)(end - p) <= need)
-			return -1;
-		for (size_t i = 1; i <= need; i++) {
-			if ((p[i] & 0xC0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (p[i] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return -1;
-		p += need + 1;
-		n++;
-	}
 	if (count != NULL)
 		*count = n;
 	return 0;
+}
+
+size_t
+text_utf8_prefix(const char *s, size_t len, size_t max_chars)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + len;
+	size_t n = 0, step;
+
+	for (; p < end && n < max_chars; p += step, n++)
+		if ((step = utf8_sequence(p, end)) == 0)
+			break;
+	return (size_t)(p - (const unsigned char *)s);
 }
 
 static int

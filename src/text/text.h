@@ -13,6 +13,12 @@
  * 0 and the code point count in *count (may be NULL), or -1.
  */
 int text_utf8_check(const char *s, size_t len, size_t *count);
+/*
+ * The bytes of s[0..len)'s longest prefix that is strict UTF-8 of at most
+ * max_chars code points: a cut on a character's boundary, which also stops
+ * before the first byte that is not UTF-8.
+ */
+size_t text_utf8_prefix(const char *s, size_t len, size_t max_chars);
 
 /*
  * Narrows s[0..*len) past leading and trailing ASCII white space (space,

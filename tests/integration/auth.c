@@ -173,9 +173,11 @@ me_user(const char *token, const char *want_id, const char *email, char created[
 }
 
 /*
- * A register/login answer: status, the body's shape, a token signed with
- * JWT_SECRET for the user (HS256, sub, email, exp - iat = expires_in) that
- * GET /api/auth/me accepts. Fills id; returns the token (free()).
+ * A register/login answer: status, the body's shape (docs/API.md "Session
+ * tokens": five members, a refresh token of 43 base64url characters), a
+ * token signed with JWT_SECRET for the user (HS256, sub, email, a sid that
+ * is a UUID, exp - iat = expires_in = 900) that GET /api/auth/me accepts.
+ * Fills id; returns the token (free()).
  */
 static char *
 check_token_answer(struct http_res *r, long status, const char *email, char id[64])
@@ -199,8 +201,13 @@ check_token_answer(struct http_res *r, long status, const char *email, char id[6
 	cr_assert(json_str(r, "token_type") != NULL, "%s", r->body);
 	cr_assert_str_eq(json_str(r, "token_type"), "bearer", "%s", r->body);
 	cr_assert(json_object_object_get_ex(r->json, "expires_in", &v) &&
-	    json_object_is_type(v, json_type_int) && json_object_get_int64(v) == 86400,
+	    json_object_is_type(v, json_type_int) && json_object_get_int64(v) == 900,
 	    "expires_in: %s", r->body);
+	cr_assert_eq(json_object_object_length(r->json), 5, "%s", r->body);
+	tok = json_str(r, "refresh_token");
+	cr_assert(tok != NULL && strlen(tok) == 43 &&
+	    strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_") == 43, "refresh_token: %s", r->body);
 	tok = json_str(r, "access_token");
 	cr_assert(tok != NULL && tok[0] != '\0', "%s", r->body);
 	token = strdup(tok);
@@ -216,7 +223,8 @@ check_token_answer(struct http_res *r, long status, const char *email, char id[6
 	iat = jwt_get_grant_int(jwt, "iat");
 	exp = jwt_get_grant_int(jwt, "exp");
 	cr_assert(iat > now_s() - 120 && iat < now_s() + 120, "iat %ld", iat);
-	cr_assert_eq(exp - iat, 86400, "exp - iat = %ld", exp - iat);
+	cr_assert_eq(exp - iat, 900, "exp - iat = %ld", exp - iat);
+	cr_assert(is_uuid(jwt_get_grant(jwt, "sid")), "sid: %s", token);
 	jwt_free(jwt);
 
 	me_user(token, id, email, created);

@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 #include <libscrypt.h>
 
+#include "auth/refresh.h"
 #include "auth/token.h"
 #include "auth/password.h"
 #include "config/config.h"
@@ -303,7 +304,7 @@ Test(token, issued_tokens_verify_and_carry_the_claims)
 
 	cfg.jwt_issuer = strdup("https://issuer.example");
 	cfg.jwt_audience = strdup("task-api");
-	t = token_issue(&cfg, "user-9", "u9@example.com", NOW);
+	t = token_issue(&cfg, "user-9", "u9@example.com", NULL, NOW);
 	cr_assert_not_null(t);
 	cr_assert_eq(token_verify_jwt(&cfg, t, NOW, &c), TOKEN_OK);
 	cr_assert_str_eq(c.subject, "user-9");
@@ -311,7 +312,49 @@ Test(token, issued_tokens_verify_and_carry_the_claims)
 	/* exp = now + JWT_EXPIRES_IN: valid to the leeway's end, then expired. */
 	cr_assert_eq(token_verify_jwt(&cfg, t, NOW + 3600 + 30, &c), TOKEN_OK);
 	cr_assert_eq(token_verify_jwt(&cfg, t, NOW + 3600 + 31, &c), TOKEN_EXPIRED);
+	cr_assert_str_eq(c.sid, "");
 	free(t);
+	/* docs/API.md "Session tokens": a session's token carries its sid. */
+	t = token_issue(&cfg, "user-9", NULL,
+	    "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", NOW);
+	cr_assert_not_null(t);
+	cr_assert_eq(token_verify_jwt(&cfg, t, NOW, &c), TOKEN_OK);
+	cr_assert_str_eq(c.sid, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+	free(t);
+}
+
+/* docs/API.md "Refresh": 256 random bits, their successor, their hash. */
+Test(refresh, tokens_successors_and_hashes)
+{
+	char a[REFRESH_TOKEN_BYTES], b[REFRESH_TOKEN_BYTES];
+	char n1[REFRESH_TOKEN_BYTES], n2[REFRESH_TOKEN_BYTES];
+	char h[REFRESH_HASH_TEXT_BYTES];
+
+	cr_assert_eq(refresh_token_new(a), 0);
+	cr_assert_eq(refresh_token_new(b), 0);
+	cr_assert_eq(strlen(a), 43);
+	cr_assert(refresh_token_shape_ok(a, strlen(a)));
+	cr_assert_str_neq(a, b);
+	/* The same token has the same successor; another secret, another. */
+	cr_assert_eq(refresh_token_next(SECRET, a, n1), 0);
+	cr_assert_eq(refresh_token_next(SECRET, a, n2), 0);
+	cr_assert_str_eq(n1, n2);
+	cr_assert(refresh_token_shape_ok(n1, strlen(n1)));
+	cr_assert_str_neq(n1, a);
+	cr_assert_eq(refresh_token_next(SECRET "x", a, n2), 0);
+	cr_assert_str_neq(n1, n2);
+	/* HMAC-SHA256("key", "refresh:abc"), as Python's hmac module gives it. */
+	cr_assert_eq(refresh_token_next("key", "abc", n1), 0);
+	cr_assert_str_eq(n1, "3BDRfAdqMhueLBAGgznp-ty9DLLdEJIn90GQPrAqF0w");
+	/* SHA-256("abc"), FIPS 180-2's example, as a bytea. */
+	cr_assert_eq(refresh_token_hash("abc", h), 0);
+	cr_assert_str_eq(h, "\\xba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
+	cr_assert_not(refresh_token_shape_ok(a, 42));
+	cr_assert_not(refresh_token_shape_ok(
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 43));
+	cr_assert_not(refresh_token_shape_ok(
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+", 43));
 }
 
 Test(token, status_details_match_the_contract)

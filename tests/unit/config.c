@@ -141,7 +141,10 @@ Test(config, defaults_and_bad_numbers)
 	clear_env();
 	setenv("JWT_SECRET", "0123456789abcdef0123456789abcdef", 1);
 	cr_assert_eq(config_load(&cfg, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(cfg.jwt_expires_in, 86400);
+	/* docs/API.md "Session tokens": access tokens last 900 s. */
+	cr_assert_eq(cfg.jwt_expires_in, 900);
+	cr_assert_eq(cfg.session_idle_seconds, 604800);
+	cr_assert_eq(cfg.session_max_seconds, 2592000);
 	cr_assert_str_eq(cfg.database_url, CONFIG_DEFAULT_DATABASE_URL);
 	cr_assert_null(cfg.jwt_issuer);
 	cr_assert_null(cfg.jwt_secret_previous);

@@ -1,6 +1,10 @@
-/* Unit: the whole-number parser and the hex digit of src/text. */
+/*
+ * Unit: the whole-number parser, the hex digit and the UTF-8 cut of
+ * src/text.
+ */
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <criterion/criterion.h>
 
@@ -97,4 +101,25 @@ Test(text_hex, every_byte)
 	}
 	/* A plain char above 0x7f may be negative: never a digit. */
 	cr_assert_eq(text_hex_digit((char)0xe0), -1);
+}
+
+/* docs/API.md "Session list": a User-Agent is cut on a character's edge. */
+Test(text_utf8, prefix_cuts_on_a_character_boundary)
+{
+	/* "é" is 2 bytes, "€" 3, "😀" 4. */
+	const char *s = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z";
+
+	cr_assert_eq(text_utf8_prefix(s, strlen(s), 0), 0);
+	cr_assert_eq(text_utf8_prefix(s, strlen(s), 1), 1);
+	cr_assert_eq(text_utf8_prefix(s, strlen(s), 2), 3);
+	cr_assert_eq(text_utf8_prefix(s, strlen(s), 3), 6);
+	cr_assert_eq(text_utf8_prefix(s, strlen(s), 4), 10);
+	cr_assert_eq(text_utf8_prefix(s, strlen(s), 5), 11);
+	cr_assert_eq(text_utf8_prefix(s, strlen(s), 99), 11);
+	/* A sequence cut short by len is not taken. */
+	cr_assert_eq(text_utf8_prefix(s, 9, 99), 6);
+	/* It stops before a byte that is not UTF-8. */
+	cr_assert_eq(text_utf8_prefix("ab\xff" "cd", 5, 99), 2);
+	cr_assert_eq(text_utf8_prefix("ab\xc0\xaf", 4, 99), 2);
+	cr_assert_eq(text_utf8_prefix("\xed\xa0\x80", 3, 99), 0);
 }

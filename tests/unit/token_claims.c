@@ -241,3 +241,73 @@ Test(token_claims, header_members_and_the_subject_are_compared_whole)
 		free(t);
 	}
 }
+
+/* ---- sid: docs/API.md "Session tokens" ---- */
+
+/* Our own token's sid as verified at NOW, or NULL when it is refused. */
+static const char *
+sid_of(const char *payload, struct token_claims *c)
+{
+	char *t = hmac_token(HS256_HEADER, payload);
+	enum token_status st = token_verify_jwt(&cfg, t, NOW, c);
+
+	free(t);
+	return st == TOKEN_OK ? c->sid : NULL;
+}
+
+Test(token_claims, sid_is_a_uuid_kept_in_lower_case)
+{
+	struct token_claims c;
+	const char *s;
+
+	s = sid_of("{\"sub\":\"u\",\"exp\":1800000100,"
+	    "\"sid\":\"0A1B2C3D-4E5F-4a6b-8c7d-9e0f1a2b3c4d\"}", &c);
+	cr_assert_not_null(s);
+	cr_assert_str_eq(s, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+	/* No sid: a token of no session here. */
+	s = sid_of("{\"sub\":\"u\",\"exp\":1800000100}", &c);
+	cr_assert_not_null(s);
+	cr_assert_str_eq(s, "");
+}
+
+Test(token_claims, a_sid_that_is_not_a_uuid_string_is_invalid)
+{
+	static const char *const bad[] = {
+		"\"\"", "null", "1", "true", "[\"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\"]",
+		"\"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4\"",
+		"\"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4dd\"",
+		"\"0a1b2c3d4e5f-4a6b-8c7d-9e0f1a2b3c4d0\"",
+		"\"0a1b2c3g-4e5f-4a6b-8c7d-9e0f1a2b3c4d\"",
+		"\"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4\\u0000\"",
+		"\"{0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c}\"",
+	};
+	char payload[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(payload, sizeof(payload),
+		    "{\"sub\":\"u\",\"exp\":1800000100,\"sid\":%s}", bad[i]);
+		cr_assert_eq(ours(payload), TOKEN_INVALID, "%s", bad[i]);
+	}
+}
+
+Test(token_claims, the_issuers_sid_is_not_ours)
+{
+	struct token_claims c;
+	char h[256], *t;
+
+	use_issuer();
+	snprintf(h, sizeof(h), "{\"alg\":\"EdDSA\",\"kid\":\"%s\"}", kid);
+	/* Even one that is no UUID: the external issuer's to define. */
+	t = jws_sign(issuer, "EdDSA", h, "{\"sub\":\"u\",\"exp\":1800000100,"
+	    "\"iss\":\"" BASE_URL "\",\"aud\":\"" BASE_URL "\","
+	    "\"sid\":\"session-7\"}");
+	cr_assert_eq(token_verify_jwt(&cfg, t, NOW, &c), TOKEN_OK);
+	cr_assert_str_eq(c.sid, "");
+	free(t);
+	t = jws_sign(issuer, "EdDSA", h, "{\"sub\":\"u\",\"exp\":1800000100,"
+	    "\"iss\":\"" BASE_URL "\",\"aud\":\"" BASE_URL "\","
+	    "\"sid\":\"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\"}");
+	cr_assert_eq(token_verify_jwt(&cfg, t, NOW, &c), TOKEN_OK);
+	cr_assert_str_eq(c.sid, "");
+	free(t);
+}
