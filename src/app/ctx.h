@@ -41,9 +41,9 @@ PGresult *ctx_rows(struct ctx *c, enum db_stmt stmt, int nparams,
 void ctx_unavailable(struct ctx *c);
 /*
  * Answers 500 without internals, and logs what happened; or, when the
- * statement failed at the subject's setting, the 401 of docs/API.md
- * "Subjects" (Invalid authentication token) or "Session tokens"
- * (CTX_SESSION_ENDED).
+ * statement failed at the subject's setting, a 401: Invalid authentication
+ * token for docs/API.md "Subjects", CTX_SESSION_ENDED for
+ * docs/API.md "Session tokens".
  */
 void ctx_internal(struct ctx *c, const char *what, const char *why);
 #define CTX_SESSION_ENDED "Session has ended"

@@ -26,8 +26,8 @@ void user_answer_object(struct response *out, const PGresult *res, int row);
 void user_answer_token(struct ctx *c, int status, const PGresult *res, int row,
     const char *sid, const char *refresh);
 /*
- * Starts a session of the user in row of res (docs/API.md "Session
- * tokens"), then answers as user_answer_token; or answers 503 or 500.
+ * docs/API.md "Session tokens": starts a session of the user in row of
+ * res, then answers as user_answer_token; or answers 503 or 500.
  */
 void user_answer_session(struct ctx *c, int status, const PGresult *res,
     int row);

@@ -21,11 +21,11 @@
 
 #include "auth/token.h"
 #include "config/config.h"
+#include "domain/task.h"
 #include "domain/user.h"
 #include "json/b64url.h"
 #include "json/json.h"
 #include "jwks/jwks.h"
-#include "text/text.h"
 
 /* RFC 7518 3.2: an HS256 signature is the whole SHA-256 HMAC. */
 #define HS256_BYTES 32
@@ -486,17 +486,12 @@ sid_claim(struct json_object *claims, struct token_claims *out)
 
 	if (!json_object_object_get_ex(claims, "sid", &v))
 		return TOKEN_OK;
-	if (!json_object_is_type(v, json_type_string) ||
+	s = json_object_is_type(v, json_type_string) ?
+	    json_object_get_string(v) : NULL;
+	if (s == NULL || !task_id_valid(s) ||
 	    json_object_get_string_len(v) != TOKEN_SID_BYTES - 1)
 		return TOKEN_INVALID;
-	s = json_object_get_string(v);
-	for (size_t i = 0; i < TOKEN_SID_BYTES - 1; i++) {
-		int dash = i == 8 || i == 13 || i == 18 || i == 23;
-
-		if (dash ? s[i] != '-' : text_hex_digit((unsigned char)s[i]) < 0)
-			return TOKEN_INVALID;
+	for (size_t i = 0; i < TOKEN_SID_BYTES; i++)
 		out->sid[i] = (char)tolower((unsigned char)s[i]);
-	}
-	out->sid[TOKEN_SID_BYTES - 1] = '\0';
 	return TOKEN_OK;
 }

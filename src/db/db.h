@@ -85,8 +85,8 @@ struct db {
 	/*
 	 * The token's session (a UUID), set with the subject, or NULL for a
 	 * token without one. Every statement checks that it is live; when it
-	 * is not, the statement fails and session_ended says so (docs/API.md
-	 * "Session tokens").
+	 * is not, the statement fails and session_ended says so
+	 * (docs/API.md "Session tokens").
 	 */
 	const char *sid;
 	int session_ended;

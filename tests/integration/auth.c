@@ -173,8 +173,8 @@ me_user(const char *token, const char *want_id, const char *email, char created[
 }
 
 /*
- * A register/login answer: status, the body's shape (docs/API.md "Session
- * tokens": five members, a refresh token of 43 base64url characters), a
+ * A register/login answer: status, the body's shape (five members, a
+ * refresh token of 43 base64url characters: docs/API.md "Session tokens"), a
  * token signed with JWT_SECRET for the user (HS256, sub, email, a sid that
  * is a UUID, exp - iat = expires_in = 900) that GET /api/auth/me accepts.
  * Fills id; returns the token (free()).

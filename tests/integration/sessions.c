@@ -1,0 +1,332 @@
+/*
+ * Integration: sessions, over real HTTP through nginx and real PostgreSQL
+ * (docs/API.md "Session tokens", docs/API.md "Refresh"). Register and login
+ * start a session whose id the access token carries; every request checks
+ * it is live, in every worker, writes included; refresh tokens rotate, a
+ * token presented again soon after gets the same successor, and reuse
+ * later ends the session. The database is read and its clocks moved as
+ * the schema's owner (tests/run: TASKAPI_TEST_DB), as another client
+ * would.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+
+#include "support/helpers.h"
+#include "support/sessions.h"
+
+#define PASSWORD "quartz-lantern-orbit-42"
+#define ENDED "Session has ended"
+#define INVALID_REFRESH "Invalid refresh token"
+/* Both workers of each program answer among this many requests. */
+#define EVERY_WORKER 6
+
+/* A fresh account's first session (its register). */
+static void
+fresh_session(struct session_tokens *t, char email[128])
+{
+	test_email(email, 128);
+	session_register(email, PASSWORD, t);
+}
+
+/* A 401 with detail want and WWW-Authenticate: Bearer; frees r. */
+static void
+expect_401(struct http_res *r, const char *want, const char *what)
+{
+	const char *w = http_header(r, "WWW-Authenticate");
+
+	cr_assert_eq(r->status, 401, "%s: got %ld %s", what, r->status, r->body);
+	cr_assert(w != NULL && strcmp(w, "Bearer") == 0, "%s: WWW-Authenticate %s",
+	    what, w != NULL ? w : "(none)");
+	cr_assert(detail(r) != NULL, "%s: %s", what, r->body);
+	cr_assert_str_eq(detail(r), want, "%s: %s", what, r->body);
+	http_free(r);
+}
+
+/* method path with token answers status (several times: every worker). */
+static void
+answers(const char *method, const char *path, const char *token,
+    const char *body, long status)
+{
+	for (int i = 0; i < EVERY_WORKER; i++) {
+		struct http_res *r = http_json(method, path, token, body);
+
+		if (status == 401)
+			expect_401(r, ENDED, path);
+		else {
+			cr_assert_eq(r->status, status, "%s %s: %ld %s", method, path,
+			    r->status, r->body);
+			http_free(r);
+		}
+	}
+}
+
+/* Ends a session as logout would (sql/012_sessions.sql session_end). */
+static void
+end_session(const struct session_tokens *t)
+{
+	cr_assert_eq(owner_sql_long("SELECT session_end($1, $2::uuid, 'local')",
+	    t->user, t->sid), 1);
+}
+
+/* ---- Session tokens ---- */
+
+Test(sessions, register_and_login_start_a_session_the_token_names)
+{
+	struct session_tokens a, b;
+	char email[128], *v;
+
+	fresh_session(&a, email);
+	session_login(email, PASSWORD, "sessions-test/1.0", &b);
+	cr_assert(is_uuid(a.sid) && is_uuid(b.sid), "%s %s", a.sid, b.sid);
+	cr_assert_str_neq(a.sid, b.sid);
+	cr_assert_str_eq(a.user, b.user);
+	cr_assert_str_neq(a.refresh, b.refresh);
+	/* Two live sessions of the user, each with its refresh token. */
+	cr_assert_eq(owner_sql_long("SELECT count(*) FROM sessions WHERE "
+	    "user_id = $1 AND ended_at IS NULL", a.user, NULL), 2);
+	v = owner_sql("SELECT user_agent FROM sessions WHERE id = $1::uuid",
+	    b.sid, NULL);
+	cr_assert(v != NULL && strcmp(v, "sessions-test/1.0") == 0, "%s", v);
+	free(v);
+	/* docs/API.md "Session tokens": the defaults, 604800 and 2592000 s. */
+	cr_assert_eq(owner_sql_long("SELECT round(extract(epoch FROM "
+	    "idle_expires_at - created_at)) FROM sessions WHERE id = $1::uuid",
+	    b.sid, NULL), 604800);
+	cr_assert_eq(owner_sql_long("SELECT round(extract(epoch FROM "
+	    "max_expires_at - created_at)) FROM sessions WHERE id = $1::uuid",
+	    b.sid, NULL), 2592000);
+	/* Stored as its SHA-256 only: no column holds the token's text. */
+	cr_assert_eq(owner_sql_long("SELECT count(*) FROM refresh_tokens WHERE "
+	    "session_id = $1::uuid AND token_hash = sha256(convert_to($2, "
+	    "'UTF8'))", b.sid, b.refresh), 1);
+	cr_assert_eq(owner_sql_long("SELECT count(*) FROM refresh_tokens r "
+	    "WHERE strpos(r::text, $1) > 0 OR strpos(encode(r.token_hash, "
+	    "'escape'), $1) > 0", b.refresh, NULL), 0);
+	answers("GET", "/api/auth/me", a.access, NULL, 200);
+	answers("GET", "/api/auth/me", b.access, NULL, 200);
+}
+
+/* The stored User-Agent of a login that sent header ua. */
+static char *
+agent_kept(const char *email, const char *ua)
+{
+	struct session_tokens t;
+
+	session_login(email, PASSWORD, ua, &t);
+	return owner_sql("SELECT user_agent FROM sessions WHERE id = $1::uuid",
+	    t.sid, NULL);
+}
+
+Test(sessions, the_user_agent_is_cut_to_255_characters_of_utf8)
+{
+	struct session_tokens t;
+	char email[128], *ua, *v;
+
+	fresh_session(&t, email);
+	/* 300 two-byte characters: 255 of them are kept, 510 bytes. */
+	ua = str_repeat("", "\xc3\xa9", 300, "");
+	v = agent_kept(email, ua);
+	cr_assert_not_null(v);
+	cr_assert_eq(strlen(v), 510, "%zu", strlen(v));
+	cr_assert_eq(strncmp(v, ua, 510), 0);
+	free(v);
+	free(ua);
+	/* 254 ASCII then a 4-byte emoji: 255 characters, the emoji whole. */
+	ua = str_repeat("", "a", 254, "\xf0\x9f\x98\x80xyz");
+	v = agent_kept(email, ua);
+	cr_assert_not_null(v);
+	cr_assert_eq(strlen(v), 258, "%zu", strlen(v));
+	cr_assert_eq(strncmp(v, ua, 258), 0);
+	free(v);
+	free(ua);
+	/* Over 1 KiB: nginx passes the first 1 KiB, and 255 are kept. */
+	ua = str_repeat("", "b", 5000, "");
+	v = agent_kept(email, ua);
+	cr_assert_not_null(v);
+	cr_assert_eq(strlen(v), 255, "%zu", strlen(v));
+	free(v);
+	free(ua);
+	/* Bytes that are not UTF-8 end it (the database holds text only). */
+	v = agent_kept(email, "Mozilla/5.0 \xff\xfe rest");
+	cr_assert(v != NULL && strcmp(v, "Mozilla/5.0 ") == 0, "%s", v);
+	free(v);
+	cr_assert_null(agent_kept(email, "\xff"));
+}
+
+Test(sessions, an_ended_sessions_token_is_refused_and_its_writes_change_nothing)
+{
+	struct session_tokens t;
+	char email[128], id[37], body[128];
+	const char *sql_count = "SELECT count(*) FROM tasks WHERE user_id = $1";
+	const char *sql_state = "SELECT is_completed::text || ':' || title || "
+	    "':' || version FROM tasks WHERE id = $1::uuid";
+	char *before, *after;
+
+	fresh_session(&t, email);
+	create_task(t.access, "kept as it is", id);
+	before = owner_sql(sql_state, id, NULL);
+	end_session(&t);
+	/* docs/API.md "Session tokens": the very next request, every worker. */
+	answers("GET", "/api/auth/me", t.access, NULL, 401);
+	answers("GET", "/api/tasks", t.access, NULL, 401);
+	answers("GET", task_path(id, ""), t.access, NULL, 401);
+	answers("POST", "/api/tasks", t.access, "{\"title\":\"not made\"}", 401);
+	answers("PATCH", task_path(id, "/complete"), t.access, NULL, 401);
+	snprintf(body, sizeof(body), "{\"title\":\"not renamed\"}");
+	answers("PATCH", task_path(id, ""), t.access, body, 401);
+	answers("PUT", task_path(id, ""), t.access, body, 401);
+	answers("DELETE", task_path(id, ""), t.access, NULL, 401);
+	answers("GET", "/api/tasks/changes", t.access, NULL, 401);
+	/* Nothing changed: one task, as it was. */
+	cr_assert_eq(owner_sql_long(sql_count, t.user, NULL), 1);
+	after = owner_sql(sql_state, id, NULL);
+	cr_assert(before != NULL && after != NULL && strcmp(before, after) == 0,
+	    "%s / %s", before, after);
+	free(before);
+	free(after);
+	/* A keyed create as well: no task, and no key kept. */
+	for (int i = 0; i < EVERY_WORKER; i++)
+		expect_401(http_bearer("POST", "/api/tasks", t.access,
+		    "{\"title\":\"not made\"}", "Idempotency-Key: k-ended-1", NULL),
+		    ENDED, "keyed create");
+	cr_assert_eq(owner_sql_long(sql_count, t.user, NULL), 1);
+	cr_assert_eq(owner_sql_long("SELECT count(*) FROM idempotency_keys "
+	    "WHERE user_id = $1", t.user, NULL), 0);
+}
+
+Test(sessions, idle_and_max_expiry_end_a_session)
+{
+	struct session_tokens a, b, c;
+	char email[128];
+
+	fresh_session(&a, email);
+	session_login(email, PASSWORD, NULL, &b);
+	session_login(email, PASSWORD, NULL, &c);
+	answers("GET", "/api/tasks", a.access, NULL, 200);
+	owner_sql("UPDATE sessions SET idle_expires_at = now() - interval '1 s' "
+	    "WHERE id = $1::uuid", a.sid, NULL);
+	answers("GET", "/api/tasks", a.access, NULL, 401);
+	owner_sql("UPDATE sessions SET max_expires_at = now() - interval '1 s' "
+	    "WHERE id = $1::uuid", b.sid, NULL);
+	answers("GET", "/api/tasks", b.access, NULL, 401);
+	/* The third is untouched. */
+	answers("GET", "/api/tasks", c.access, NULL, 200);
+}
+
+/* An HS256 token signed with the secret over a formatted payload. */
+static char *
+signed_token(const char *sub, const char *sid_json)
+{
+	char payload[512];
+	long now = (long)time(NULL);
+
+	snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"iat\":%ld,"
+	    "\"exp\":%ld%s%s}", sub, now, now + 600, sid_json != NULL ?
+	    ",\"sid\":" : "", sid_json != NULL ? sid_json : "");
+	return token_sign(payload, test_secret(), "HS256");
+}
+
+Test(sessions, tokens_without_a_sid_are_served_as_before)
+{
+	struct session_tokens t;
+	char email[128], id[37], *bare;
+
+	fresh_session(&t, email);
+	/* docs/API.md "Session tokens": signed by an issuer sharing the secret. */
+	bare = signed_token(t.user, NULL);
+	create_task(bare, "made without a session", id);
+	answers("GET", "/api/auth/me", bare, NULL, 200);
+	/* Ending every session of the user leaves it working. */
+	cr_assert_eq(owner_sql_long("SELECT session_end($1, NULL, 'global')",
+	    t.user, NULL), 1);
+	answers("GET", "/api/auth/me", t.access, NULL, 401);
+	answers("GET", task_path(id, ""), bare, NULL, 200);
+	for (int i = 0; i < EVERY_WORKER; i++) {
+		char made[37];
+
+		struct http_res *r;
+
+		create_task(bare, "made after the sessions ended", made);
+		r = http_json("DELETE", task_path(made, ""), bare, NULL);
+		cr_assert_eq(r->status, 204, "%ld %s", r->status, r->body);
+		http_free(r);
+	}
+	free(bare);
+}
+
+Test(sessions, a_sid_must_be_a_live_session_of_the_tokens_subject)
+{
+	struct session_tokens a, b;
+	char email[128], sid[64], *t;
+
+	fresh_session(&a, email);
+	fresh_session(&b, email);
+	/* B's subject with A's live session: not B's session. */
+	snprintf(sid, sizeof(sid), "\"%s\"", a.sid);
+	t = signed_token(b.user, sid);
+	answers("GET", "/api/auth/me", t, NULL, 401);
+	free(t);
+	/* A session that never was. */
+	t = signed_token(a.user, "\"00000000-0000-4000-8000-000000000000\"");
+	answers("GET", "/api/auth/me", t, NULL, 401);
+	free(t);
+	/* The same session in upper case is the same session. */
+	for (char *p = sid; *p != '\0'; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 32);
+	t = signed_token(a.user, sid);
+	answers("GET", "/api/auth/me", t, NULL, 200);
+	free(t);
+	/* Not a UUID, or not a string: not a token of ours at all. */
+	t = signed_token(a.user, "\"session-1\"");
+	for (int i = 0; i < 2; i++)
+		expect_401(http_json("GET", "/api/auth/me", t, NULL),
+		    "Invalid authentication token", "sid session-1");
+	free(t);
+	t = signed_token(a.user, "42");
+	expect_401(http_json("GET", "/api/auth/me", t, NULL),
+	    "Invalid authentication token", "sid 42");
+	free(t);
+}
+
+/* ---- Pruning (README "Sessions": during login) ---- */
+
+Test(sessions, a_login_prunes_at_most_100_sessions_over_for_a_day)
+{
+	struct session_tokens t, u;
+	char email[128];
+	const char *old = "SELECT count(*) FROM sessions WHERE user_id = $1 "
+	    "AND created_at < now() - interval '3 days'";
+
+	fresh_session(&t, email);
+	/* 150 sessions over 2 days ago (ended, idle, past their maximum), and
+	 * one ended 23 hours ago. */
+	owner_sql("INSERT INTO sessions (user_id, created_at, idle_expires_at, "
+	    "max_expires_at, ended_at) SELECT $1, now() - interval '4 days', "
+	    "now() + CASE WHEN g % 3 = 1 THEN interval '-2 days' ELSE "
+	    "interval '1 day' END, now() + CASE WHEN g % 3 = 2 THEN "
+	    "interval '-2 days' ELSE interval '1 day' END, CASE WHEN g % 3 = 0 "
+	    "THEN now() - interval '2 days' END FROM generate_series(1, 150) g",
+	    t.user, NULL);
+	owner_sql("INSERT INTO sessions (user_id, created_at, idle_expires_at, "
+	    "max_expires_at, ended_at) VALUES ($1, now() - interval '4 days', "
+	    "now() + interval '1 day', now() + interval '1 day', "
+	    "now() - interval '23 hours')", t.user, NULL);
+	cr_assert_eq(owner_sql_long(old, t.user, NULL), 151);
+	session_login(email, PASSWORD, NULL, &u);
+	/* At most 100 a login (other tests' logins may prune some too). */
+	cr_assert_leq(owner_sql_long(old, t.user, NULL), 51);
+	session_login(email, PASSWORD, NULL, &u);
+	cr_assert_eq(owner_sql_long(old, t.user, NULL), 1);
+	/* The live ones are all there. */
+	cr_assert_eq(owner_sql_long("SELECT count(*) FROM sessions WHERE "
+	    "user_id = $1 AND ended_at IS NULL AND created_at > now() - "
+	    "interval '1 hour'", t.user, NULL), 3);
+	answers("GET", "/api/auth/me", t.access, NULL, 200);
+}
