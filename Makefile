@@ -172,8 +172,9 @@ migrate:
 # them). Between the first two: the page at / in headless Chromium, the
 # suite again behind PgBouncer in transaction mode, and the nginx + systemd
 # deployment (tests/e2e/deploy), and the API on make run-ha's topology
-# through failovers under load (tests/e2e/ha/run) and its front nginx's
-# rules (tests/e2e/ha/front). Last, the suite through Apache as plain CGI
+# through failovers under load, then its front nginx's rules
+# (tests/e2e/ha/run runs tests/e2e/ha/front on the same cluster). Last,
+# the suite through Apache as plain CGI
 # (make install, the .htaccess; then the virtual host), and the suites of
 # what only Apache's path runs (the CGI body read, exact route ends, its
 # early errors) once more with the ASan+UBSan programs. The last line is
@@ -188,7 +189,6 @@ test: deps
 	@$(call test_phase,pgbouncer) tests/run --pgbouncer $(BUILD)
 	@$(call test_phase,deploy) tests/e2e/deploy $(BUILD)
 	@$(call test_phase,ha) tests/e2e/ha/run $(BUILD)
-	@$(call test_phase,ha front) tests/e2e/ha/front $(BUILD)
 	@$(call test_phase,better-auth) tests/e2e/better-auth/run $(BUILD)
 	@$(call test_phase,valgrind) tests/run --valgrind $(BUILD)
 	@$(call test_phase,asan build) $(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all \
