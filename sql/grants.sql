@@ -3,7 +3,9 @@
 -- The role reads and writes rows; it owns nothing and can create nothing,
 -- and the policy of 002_row_level_security binds it.
 GRANT USAGE ON SCHEMA public TO :"app_role";
--- Register inserts a user, login reads one; nobody updates or deletes one.
+-- Register inserts a user, login reads one; the role updates or deletes
+-- none: a password change and an account's deletion run as the owner, on
+-- the request's own subject only (015_account.sql).
 GRANT SELECT, INSERT ON users TO :"app_role";
 GRANT SELECT, INSERT, UPDATE, DELETE ON tasks TO :"app_role";
 -- Counts are kept by a trigger that runs as the owner; the role reads them.
@@ -21,3 +23,6 @@ GRANT SELECT ON sessions TO :"app_role";
 GRANT EXECUTE ON FUNCTION session_start(text, bytea, text, integer, integer),
     session_refresh(bytea, bytea, integer, integer),
     session_end(text, uuid, text) TO :"app_role";
+-- The account's own writes (015_account.sql), on its subject only.
+GRANT EXECUTE ON FUNCTION account_password_change(text, uuid, text, text),
+    account_delete(text, text) TO :"app_role";

@@ -306,4 +306,16 @@ enum session_refresh_col {
 #define COLUMNS_SESSION_REFRESH "r.user_id, r.email, r.created_at, " \
 	"r.outcome, r.sid::text"
 
+/*
+ * STMT_ACCOUNT_GET (docs/API.md "Password change", "Account deletion"):
+ * what the account's password is checked with.
+ */
+enum account_col {
+	ACCOUNT_COL_EMAIL,		/* may be SQL NULL */
+	ACCOUNT_COL_EMAIL_KEY,		/* SQL NULL without a password */
+	ACCOUNT_COL_PASSWORD_HASH,	/* SQL NULL: no password here */
+	ACCOUNT_COL_COUNT_
+};
+#define COLUMNS_ACCOUNT "email, email_key, password_hash"
+
 #endif

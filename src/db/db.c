@@ -152,6 +152,15 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	 */
 	[STMT_SESSION_REFRESH] = "SELECT " COLUMNS_SESSION_REFRESH
 	    " FROM session_refresh($1, $2, $3, $4) r",
+	/*
+	 * docs/API.md "Password change", "Account deletion": the account's
+	 * password hash, then its writes, which run as the owner and only on
+	 * the subject the transaction entered (sql/015_account.sql).
+	 */
+	[STMT_ACCOUNT_GET] = "SELECT " COLUMNS_ACCOUNT " FROM users WHERE id = $1",
+	[STMT_ACCOUNT_PASSWORD] =
+	    "SELECT account_password_change($1, $2::uuid, $3, $4)",
+	[STMT_ACCOUNT_DELETE] = "SELECT account_delete($1, $2)",
 };
 
 /*
@@ -175,6 +184,10 @@ static const bool stmt_scoped[STMT_COUNT_] = {
 	[STMT_TASK_DELETE_KEYED] = true,
 	[STMT_TASK_CHANGES] = true,
 	[STMT_TASK_PAGE] = true,
+	/* The account's own: sql/015_account.sql refuses any other subject. */
+	[STMT_ACCOUNT_GET] = true,
+	[STMT_ACCOUNT_PASSWORD] = true,
+	[STMT_ACCOUNT_DELETE] = true,
 	/* And STMT_TASK_SORTED to STMT_TASK_SORTED_LAST_ (db_exec). */
 };
 

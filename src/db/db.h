@@ -54,6 +54,10 @@ enum db_stmt {
 	/* docs/API.md "Session tokens", "Refresh" (sql/012_sessions.sql). */
 	STMT_SESSION_START,
 	STMT_SESSION_REFRESH,
+	/* docs/API.md "Password change", "Account deletion". */
+	STMT_ACCOUNT_GET,
+	STMT_ACCOUNT_PASSWORD,
+	STMT_ACCOUNT_DELETE,
 	STMT_COUNT_
 };
 

@@ -35,7 +35,7 @@ all_routes(struct route_allow out[7])
 	out[0] = (struct route_allow){ "/api/health", "GET, OPTIONS", "GET" };
 	out[1] = (struct route_allow){ "/api/auth/register", "POST, OPTIONS", "POST" };
 	out[2] = (struct route_allow){ "/api/auth/login", "POST, OPTIONS", "POST" };
-	out[3] = (struct route_allow){ "/api/auth/me", "GET, OPTIONS", "GET" };
+	out[3] = (struct route_allow){ "/api/auth/me", "GET, DELETE, OPTIONS", "GET" };
 	out[4] = (struct route_allow){ "/api/tasks", "GET, POST, OPTIONS", "POST" };
 	out[5] = (struct route_allow){ "", "GET, PUT, PATCH, DELETE, OPTIONS", "PUT" };
 	out[6] = (struct route_allow){ "", "PATCH, OPTIONS", "PATCH" };
@@ -153,7 +153,7 @@ Test(methods, unserved_methods_are_405_with_the_same_allow)
 		{ "GET", "/api/auth/login", "POST, OPTIONS" },
 		{ "GET", "/api/auth/register", "POST, OPTIONS" },
 		{ "DELETE", "/api/auth/register", "POST, OPTIONS" },
-		{ "POST", "/api/auth/me", "GET, OPTIONS" },
+		{ "POST", "/api/auth/me", "GET, DELETE, OPTIONS" },
 		{ "DELETE", "/api/health", "GET, OPTIONS" },
 		{ "POST", item, "GET, PUT, PATCH, DELETE, OPTIONS" },
 		{ "PUT", complete, "PATCH, OPTIONS" },

@@ -75,7 +75,7 @@ Test(routes, allow_is_the_methods_in_order_then_options)
 		{ "health", "GET, OPTIONS" },
 		{ "auth_register", "POST, OPTIONS" },
 		{ "auth_login", "POST, OPTIONS" },
-		{ "auth_me", "GET, OPTIONS" },
+		{ "auth_me", "GET, DELETE, OPTIONS" },
 		{ "tasks", "GET, POST, OPTIONS" },
 		{ "task_item", "GET, PUT, PATCH, DELETE, OPTIONS" },
 		{ "task_complete", "PATCH, OPTIONS" },
