@@ -1,0 +1,326 @@
+/*
+ * Integration: the account's own routes, over real HTTP through nginx,
+ * with real sessions and the database looked at as its owner:
+ * docs/API.md "Password change" and docs/API.md "Account deletion".
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+
+#include "support/helpers.h"
+#include "support/owner.h"
+
+#define PASSWORD "quartz-lantern-orbit-42"
+#define NEW_PASSWORD "marble-heron-saffron-97"
+#define WRONG "Incorrect password"
+#define ENDED "Session has ended"
+#define DELETE_422 "password must be a string"
+
+/* ---- helpers ---- */
+
+/* Asserts r's status and, when want is not NULL, its detail; frees r. */
+static void
+expect(struct http_res *r, long status, const char *want, const char *what)
+{
+	cr_assert_eq(r->status, status, "%s: want %ld, got %ld %s", what,
+	    status, r->status, r->body);
+	if (want != NULL) {
+		cr_assert_not_null(detail(r), "%s: %s", what, r->body);
+		cr_assert_str_eq(detail(r), want, "%s: %s", what, r->body);
+	}
+	if (status == 204)
+		cr_assert_eq(r->body_len, 0, "%s: a 204 has no body", what);
+	http_free(r);
+}
+
+/* POST /api/auth/login: its access token (free()), or NULL on a 401. */
+static char *
+login(const char *email, const char *password)
+{
+	char body[512];
+	struct http_res *r;
+	char *token = NULL;
+
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}",
+	    email, password);
+	r = http_json("POST", "/api/auth/login", NULL, body);
+	cr_assert(r->status == 200 || r->status == 401, "login: %ld %s",
+	    r->status, r->body);
+	if (r->status == 200)
+		cr_assert_not_null(token = strdup(json_str(r, "access_token")));
+	http_free(r);
+	return token;
+}
+
+/* Whether password logs email in (want 1) or not (want 0). */
+static void
+logs_in(const char *email, const char *password, int want)
+{
+	char *token = login(email, password);
+
+	cr_assert_eq(token != NULL, want, "%s %s log in", email,
+	    want ? "does not" : "does");
+	free(token);
+}
+
+/* A fresh account with PASSWORD: its email and register's token. */
+static char *
+account_new(char *email, size_t len, char id[64])
+{
+	test_email(email, len);
+	return register_user(email, PASSWORD, id);
+}
+
+/* GET /api/auth/me with token: 200, or 401 Session has ended. */
+static void
+me_is(const char *token, long status, const char *what)
+{
+	expect(http_json("GET", "/api/auth/me", token, NULL), status,
+	    status == 401 ? ENDED : NULL, what);
+}
+
+/* DELETE /api/auth/me with a raw body, or none when body is NULL. */
+static struct http_res *
+forget(const char *token, const char *body)
+{
+	return http_json("DELETE", "/api/auth/me", token, body);
+}
+
+/* The owner's count of sql's rows, $1 = arg. */
+static long
+owner_count(const char *sql, const char *arg)
+{
+	char *v = owner_value(sql, arg);
+	long n;
+
+	cr_assert_not_null(v, "%s: no value", sql);
+	n = atol(v);
+	free(v);
+	return n;
+}
+
+/*
+ * Every table of the schema with a user_id column, and how many rows of
+ * user each holds, "table=n" joined by ",", only those with rows; NULL
+ * when none. New tables keyed by the user are looked at too.
+ */
+#define USER_ROWS \
+	"SELECT string_agg(c.table_name || '=' || n.n, ',' " \
+	"ORDER BY c.table_name) FROM information_schema.columns c " \
+	"JOIN information_schema.tables t USING (table_schema, table_name) " \
+	"CROSS JOIN LATERAL (SELECT (xpath('/row/n/text()', query_to_xml(" \
+	"format('SELECT count(*) AS n FROM %I WHERE user_id = %L', " \
+	"c.table_name, $1::text), false, true, '')))[1]::text::bigint AS n) n " \
+	"WHERE c.table_schema = 'public' AND c.column_name = 'user_id' " \
+	"AND t.table_type = 'BASE TABLE' AND n.n > 0"
+/* The tables of USER_ROWS, to show that the check looks at enough. */
+#define USER_TABLES \
+	"SELECT count(*) FROM information_schema.columns c " \
+	"JOIN information_schema.tables t USING (table_schema, table_name) " \
+	"WHERE c.table_schema = 'public' AND c.column_name = 'user_id' " \
+	"AND t.table_type = 'BASE TABLE' AND $1::text = $1"
+#define SESSION_IDS \
+	"SELECT string_agg(id::text, ',') FROM sessions WHERE user_id = $1"
+#define REFRESH_ROWS \
+	"SELECT count(*) FROM refresh_tokens WHERE session_id = ANY " \
+	"(string_to_array($1, ',')::uuid[])"
+
+/* ---- account deletion ---- */
+
+/*
+ * docs/API.md "Account deletion": every row of the user goes, in every
+ * table keyed by the user, and every session's token is 401 after.
+ */
+Test(account, deletion_removes_every_row_of_the_user)
+{
+	char email[128], id[64], task[37], gone[37], body[256];
+	char *a = account_new(email, sizeof(email), id);
+	char *b = login(email, PASSWORD), *c = login(email, PASSWORD);
+	char *sessions, *other, *left;
+	char other_email[128], other_id[64];
+	struct http_res *r;
+
+	other = account_new(other_email, sizeof(other_email), other_id);
+	create_task(a, "kept until the account goes", task);
+	create_task(b, "deleted before", gone);
+	/* A tombstone, pruned into the feed's horizon by a later delete. */
+	expect(http_json("DELETE", task_path(gone, ""), c, NULL), 204, NULL,
+	    "task delete");
+	free(owner_value("UPDATE task_tombstones SET deleted_at = now() - "
+	    "interval '40 days' WHERE user_id = $1", id));
+	create_task(a, "deleted after", gone);
+	expect(http_json("DELETE", task_path(gone, ""), a, NULL), 204, NULL,
+	    "second task delete");
+	/* An idempotency key's kept answer. */
+	r = http_bearer("POST", "/api/tasks", a, "{\"title\":\"keyed\"}",
+	    "Idempotency-Key: account-deletion", NULL);
+	cr_assert_eq(r->status, 201, "%s", r->body);
+	http_free(r);
+	create_task(other, "another user's", task);
+
+	cr_assert_not_null(sessions = owner_value(SESSION_IDS, id));
+	cr_assert_gt(owner_count(REFRESH_ROWS, sessions), 0);
+	cr_assert_geq(owner_count(USER_TABLES, id), 6,
+	    "tasks, task_counts, task_tombstones, sync_horizons, "
+	    "idempotency_keys and sessions have user_id");
+	{
+		char *before = owner_value(USER_ROWS, id);
+
+		cr_assert_not_null(before);
+		for (const char *t = "idempotency_keys sessions sync_horizons "
+		    "task_counts task_tombstones tasks"; *t != '\0';) {
+			char name[32];
+			size_t n = strcspn(t, " ");
+
+			snprintf(name, sizeof(name), "%.*s=", (int)n, t);
+			cr_assert_not_null(strstr(before, name),
+			    "no %s row before: %s", name, before);
+			t += n + (t[n] == ' ');
+		}
+		free(before);
+	}
+
+	snprintf(body, sizeof(body), "{\"password\":\"%s\"}", PASSWORD);
+	expect(forget(b, body), 204, NULL, "delete");
+
+	left = owner_value(USER_ROWS, id);
+	cr_assert_null(left, "rows left: %s", left);
+	cr_assert_eq(owner_count("SELECT count(*) FROM users WHERE id = $1",
+	    id), 0);
+	cr_assert_eq(owner_count("SELECT count(*) FROM subject_issuers "
+	    "WHERE subject = $1", id), 0);
+	cr_assert_eq(owner_count(REFRESH_ROWS, sessions), 0);
+	/* Every session's token, the one that deleted included. */
+	me_is(a, 401, "register's session");
+	me_is(b, 401, "the deleting session");
+	me_is(c, 401, "a third session");
+	expect(http_json("GET", "/api/tasks", a, NULL), 401, ENDED, "list");
+	logs_in(email, PASSWORD, 0);
+	/* Another user keeps everything. */
+	cr_assert_eq(owner_count("SELECT count(*) FROM tasks WHERE user_id "
+	    "= $1", other_id), 1);
+	me_is(other, 200, "another user");
+	free(sessions);
+	free(a);
+	free(b);
+	free(c);
+	free(other);
+}
+
+/* docs/API.md "Account deletion": the same email registers again. */
+Test(account, the_same_email_registers_again)
+{
+	char email[128], id[64], again[64];
+	char *a = account_new(email, sizeof(email), id);
+	char *b;
+
+	expect(forget(a, "{\"password\":\"" PASSWORD "\"}"), 204, NULL,
+	    "delete");
+	b = register_user(email, NEW_PASSWORD, again);
+	cr_assert_str_neq(again, id, "a new account, a new id");
+	me_is(b, 200, "the new account");
+	logs_in(email, NEW_PASSWORD, 1);
+	free(a);
+	free(b);
+}
+
+/* docs/API.md "Account deletion": a wrong password deletes nothing. */
+Test(account, a_wrong_password_deletes_nothing)
+{
+	char email[128], id[64], task[37];
+	char *a = account_new(email, sizeof(email), id);
+
+	create_task(a, "still here", task);
+	expect(forget(a, "{\"password\":\"not-" PASSWORD "\"}"), 403, WRONG,
+	    "wrong");
+	expect(forget(a, "{\"password\":\"\"}"), 403, WRONG, "empty");
+	me_is(a, 200, "after a refused delete");
+	cr_assert_eq(owner_count("SELECT count(*) FROM tasks WHERE user_id = "
+	    "$1", id), 1);
+	free(a);
+}
+
+/*
+ * docs/API.md "Account deletion": an account with a password must send
+ * it: no body, or a body without it, is 422 naming it; a body is checked
+ * as every body is (docs/API.md "Request bodies").
+ */
+Test(account, an_account_with_a_password_must_send_it)
+{
+	static const struct {
+		const char *body;
+		long status;
+		const char *detail;
+	} rows[] = {
+		{ NULL, 422, DELETE_422 },
+		{ "{}", 422, DELETE_422 },
+		{ "{\"password\":null}", 422, DELETE_422 },
+		{ "{\"password\":[\"" PASSWORD "\"]}", 422, DELETE_422 },
+		{ "{\"password\":\"a\\u0000b\"}", 422,
+		  "password must not contain U+0000 or lone surrogates" },
+		{ "{\"password\":\"\\ud800\"}", 422,
+		  "password must not contain lone surrogates" },
+		{ "\"" PASSWORD "\"", 422, "Request body must be a JSON object" },
+		{ "{\"password\":", 400, "Invalid JSON body" },
+	};
+	char email[128], id[64];
+	char *a = account_new(email, sizeof(email), id);
+	const char *plain[] = { "Content-Type: text/plain", NULL, NULL };
+	char auth[4096];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		expect(forget(a, rows[i].body), rows[i].status, rows[i].detail,
+		    rows[i].body != NULL ? rows[i].body : "no body");
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", a);
+	plain[1] = auth;
+	expect(http_req("DELETE", "/api/auth/me", plain,
+	    "{\"password\":\"" PASSWORD "\"}", (size_t)-1), 415,
+	    "Content-Type must be application/json", "text/plain");
+	me_is(a, 200, "after the refusals");
+	free(a);
+}
+
+/*
+ * docs/API.md "Account deletion": an external issuer's user (here a
+ * sid-less token signed with the secret, whose user was made on first
+ * need, with no password) deletes with no body; a password sent for it
+ * matches nothing.
+ */
+Test(account, a_user_without_a_password_deletes_without_a_body)
+{
+	char subject[37], task[37];
+	char *t;
+
+	test_uuid(subject);
+	t = token_for(subject);
+	create_task(t, "an external user's task", task);
+	expect(forget(t, "{\"password\":\"" PASSWORD "\"}"), 403, WRONG,
+	    "a password for an account without one");
+	cr_assert_eq(owner_count("SELECT count(*) FROM tasks WHERE user_id = "
+	    "$1", subject), 1);
+	expect(forget(t, NULL), 204, NULL, "no body");
+	cr_assert_null(owner_value(USER_ROWS, subject));
+	cr_assert_eq(owner_count("SELECT count(*) FROM users WHERE id = $1",
+	    subject), 0);
+	cr_assert_eq(owner_count("SELECT count(*) FROM subject_issuers "
+	    "WHERE subject = $1", subject), 0);
+	/*
+	 * docs/API.md "Users on first need": its issuer still vouches for
+	 * it, so its next request starts an empty account.
+	 */
+	expect(http_json("GET", "/api/auth/me", t, NULL), 200, NULL, "me");
+	cr_assert_eq(owner_count("SELECT count(*) FROM tasks WHERE user_id = "
+	    "$1", subject), 0);
+	/* An empty object sends no password either. */
+	expect(forget(t, "{}"), 204, NULL, "an empty object");
+	free(t);
+}
+
+/* docs/API.md "Authentication failures": deletion needs a token. */
+Test(account, deletion_needs_a_token)
+{
+	expect(forget(NULL, NULL), 401, "Not authenticated", "no token");
+}

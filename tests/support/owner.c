@@ -1,0 +1,34 @@
+/*
+ * owner.c: statements as the schema's owner, for the integration tests
+ * that look at or move what the API keeps (owner.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <libpq-fe.h>
+
+#include "support/owner.h"
+
+char *
+owner_value(const char *sql, const char *arg)
+{
+	const char *info = getenv("TASKAPI_TEST_DB");
+	PGconn *conn;
+	PGresult *res;
+	char *value = NULL;
+
+	cr_assert_not_null(info, "TASKAPI_TEST_DB is not set: run tests/run");
+	conn = PQconnectdb(info);
+	cr_assert_eq(PQstatus(conn), CONNECTION_OK, "%s", PQerrorMessage(conn));
+	res = PQexecParams(conn, sql, 1, NULL, &arg, NULL, NULL, 0);
+	cr_assert(PQresultStatus(res) == PGRES_TUPLES_OK ||
+	    PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", sql,
+	    PQresultErrorMessage(res));
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0 &&
+	    !PQgetisnull(res, 0, 0))
+		cr_assert_not_null(value = strdup(PQgetvalue(res, 0, 0)));
+	PQclear(res);
+	PQfinish(conn);
+	return value;
+}
