@@ -7,7 +7,9 @@
  * src/db/db.c's table, read through db_stmt_text so the SQL floor cannot
  * drift from what the programs prepare.
  *
- *   benchtool tokens            one token per subject line read from stdin
+ *   benchtool tokens            one token per line read from stdin: a
+ *                               subject, and after a tab the session id
+ *                               its token carries (none: no sid)
  *   benchtool hash-time N       the fastest and the median time of N
  *                               password checks, seconds
  *   benchtool sql NAME VAR...   statement STMT_NAME as a pgbench command,
@@ -24,10 +26,10 @@
 #include "db/db.h"
 
 /*
- * A subject is at most 255 characters (docs/API.md "Subjects"); longer
- * lines are refused.
+ * A subject is at most 255 characters (docs/API.md "Subjects"), a session
+ * id a UUID; longer lines are refused.
  */
-#define SUBJECT_LINE_BYTES (TOKEN_SUBJECT_BYTES + 2)
+#define SUBJECT_LINE_BYTES (TOKEN_SUBJECT_BYTES + TOKEN_SID_BYTES + 2)
 /* Enough checks for a stable median, few enough to cost a few seconds. */
 #define HASH_RUNS_MAX 51
 
@@ -89,7 +91,7 @@ tokens(void)
 	struct config cfg;
 	char err[256], line[SUBJECT_LINE_BYTES];
 	time_t now = time(NULL);
-	char *token;
+	char *token, *sid;
 	size_t len;
 	int rc = 0;
 
@@ -105,7 +107,9 @@ tokens(void)
 			break;
 		}
 		line[len] = '\0';
-		if ((token = token_issue(&cfg, line, NULL, NULL, now)) == NULL) {
+		if ((sid = strchr(line, '\t')) != NULL)
+			*sid++ = '\0';
+		if ((token = token_issue(&cfg, line, NULL, sid, now)) == NULL) {
 			fprintf(stderr, "benchtool: cannot sign for %s\n", line);
 			rc = 1;
 			break;
