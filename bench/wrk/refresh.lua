@@ -1,5 +1,5 @@
--- POST /api/auth/refresh along chains of refresh tokens (docs/API.md
--- "Refresh"): a refresh uses its token up and answers the next one, so a
+-- POST /api/auth/refresh along chains of refresh tokens: a refresh uses
+-- its token up and answers the next one (docs/API.md "Refresh"), so a
 -- chain carries one request at a time. Each thread takes its own share of
 -- the chains (every nthreads-th line of the file, one session's refresh
 -- token a line; bench/run makes one for each connection), and each answer's
