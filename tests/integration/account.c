@@ -17,6 +17,9 @@
 #define NEW_PASSWORD "marble-heron-saffron-97"
 #define WRONG "Incorrect password"
 #define ENDED "Session has ended"
+#define ELSEWHERE "Sessions of this token are managed by its issuer"
+#define CURRENT_422 "current_password must be a string"
+#define NEW_422 "new_password must be a string of 8 to 128 characters"
 #define DELETE_422 "password must be a string"
 
 /* ---- helpers ---- */
@@ -82,6 +85,13 @@ me_is(const char *token, long status, const char *what)
 	    status == 401 ? ENDED : NULL, what);
 }
 
+/* PUT /api/auth/password with a raw body. */
+static struct http_res *
+change(const char *token, const char *body)
+{
+	return http_json("PUT", "/api/auth/password", token, body);
+}
+
 /* DELETE /api/auth/me with a raw body, or none when body is NULL. */
 static struct http_res *
 forget(const char *token, const char *body)
@@ -127,6 +137,145 @@ owner_count(const char *sql, const char *arg)
 #define REFRESH_ROWS \
 	"SELECT count(*) FROM refresh_tokens WHERE session_id = ANY " \
 	"(string_to_array($1, ',')::uuid[])"
+
+/* ---- password change ---- */
+
+/*
+ * docs/API.md "Password change": 204, the other sessions end and the
+ * current one stays; the new password logs in, the old one does not.
+ */
+Test(account, a_password_change_ends_the_other_sessions_only)
+{
+	char email[128], id[64];
+	char *a = account_new(email, sizeof(email), id);
+	char *b = login(email, PASSWORD), *c = login(email, PASSWORD);
+	char *d;
+
+	cr_assert(b != NULL && c != NULL);
+	expect(change(a, "{\"current_password\":\"" PASSWORD "\","
+	    "\"new_password\":\"" NEW_PASSWORD "\"}"), 204, NULL, "change");
+	me_is(a, 200, "the session that changed it");
+	me_is(b, 401, "another session");
+	me_is(c, 401, "a third session");
+	logs_in(email, PASSWORD, 0);
+	cr_assert_not_null(d = login(email, NEW_PASSWORD),
+	    "the new password does not log in");
+	me_is(d, 200, "a session of the new password");
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+
+/* docs/API.md "Password change": a wrong current password changes nothing. */
+Test(account, a_wrong_current_password_is_403)
+{
+	char email[128], id[64];
+	char *a = account_new(email, sizeof(email), id);
+	char *b = login(email, PASSWORD);
+
+	expect(change(a, "{\"current_password\":\"not-" PASSWORD "\","
+	    "\"new_password\":\"" NEW_PASSWORD "\"}"), 403, WRONG, "wrong");
+	expect(change(a, "{\"current_password\":\"\","
+	    "\"new_password\":\"" NEW_PASSWORD "\"}"), 403, WRONG, "empty");
+	me_is(b, 200, "another session after a refused change");
+	logs_in(email, NEW_PASSWORD, 0);
+	logs_in(email, PASSWORD, 1);
+	free(a);
+	free(b);
+}
+
+/*
+ * docs/API.md "Request bodies", "Password rules": each field's 422, the
+ * body's checks before the current password is.
+ */
+Test(account, a_password_change_body_is_checked_field_by_field)
+{
+	static const struct {
+		const char *body, *detail;
+	} rows[] = {
+		{ "{\"new_password\":\"" NEW_PASSWORD "\"}", CURRENT_422 },
+		{ "{\"current_password\":null,\"new_password\":\"" NEW_PASSWORD
+		  "\"}", CURRENT_422 },
+		{ "{\"current_password\":42,\"new_password\":\"" NEW_PASSWORD
+		  "\"}", CURRENT_422 },
+		{ "{\"current_password\":\"a\\u0000b\",\"new_password\":\""
+		  NEW_PASSWORD "\"}",
+		  "current_password must not contain U+0000 or lone surrogates" },
+		/* The body's checks come before the current password's. */
+		{ "{\"current_password\":\"wrong\"}", NEW_422 },
+		{ "{\"current_password\":\"" PASSWORD "\"}", NEW_422 },
+		{ "{\"current_password\":\"" PASSWORD "\",\"new_password\":null}",
+		  NEW_422 },
+		{ "{\"current_password\":\"" PASSWORD "\",\"new_password\":7}",
+		  NEW_422 },
+		{ "{\"current_password\":\"" PASSWORD "\",\"new_password\":"
+		  "\"short\"}", NEW_422 },
+		{ "{\"current_password\":\"" PASSWORD "\",\"new_password\":"
+		  "\"a\\u0000bcdefghijk\"}", NEW_422 },
+		{ "{\"current_password\":\"" PASSWORD "\",\"new_password\":"
+		  "\"password123\"}", "Password is too common" },
+		{ "[]", "Request body must be a JSON object" },
+	};
+	char email[128], id[64], body[512];
+	char *a = account_new(email, sizeof(email), id);
+	char *long_password = str_repeat("", "x7Q!", 33, "");
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		expect(change(a, rows[i].body), 422, rows[i].detail, rows[i].body);
+	expect(change(a, "{\"current_password\":"), 400, "Invalid JSON body",
+	    "cut short");
+	/* 129 characters: one over the rule. */
+	snprintf(body, sizeof(body), "{\"current_password\":\"" PASSWORD
+	    "\",\"new_password\":\"%.129s\"}", long_password);
+	expect(change(a, body), 422, NEW_422, "129 characters");
+	/* docs/API.md "Password rules": the email's local part. */
+	snprintf(body, sizeof(body), "{\"current_password\":\"" PASSWORD
+	    "\",\"new_password\":\"%.*s-zephyr-quill\"}",
+	    (int)(strchr(email, '@') - email), email);
+	expect(change(a, body), 422, "Password is too common", "local part");
+	expect(http_bearer("PUT", "/api/auth/password", a, NULL, NULL, NULL),
+	    415, "Content-Type must be application/json", "no body");
+	/* Nothing changed: the old password still logs in. */
+	logs_in(email, PASSWORD, 1);
+	free(a);
+	free(long_password);
+}
+
+/*
+ * docs/API.md "Session tokens": a token without sid has no session here;
+ * docs/API.md "Authentication failures": no token is 401.
+ */
+Test(account, a_token_without_a_session_cannot_change_a_password)
+{
+	char email[128], id[64];
+	char *a = account_new(email, sizeof(email), id);
+	char *t = token_for(id);
+
+	expect(change(t, "{\"current_password\":\"" PASSWORD "\","
+	    "\"new_password\":\"" NEW_PASSWORD "\"}"), 403, ELSEWHERE,
+	    "a sid-less token of the account");
+	expect(change(NULL, "{}"), 401, "Not authenticated", "no token");
+	logs_in(email, PASSWORD, 1);
+	free(t);
+	free(a);
+}
+
+/* docs/API.md "Session tokens": an ended session changes nothing. */
+Test(account, an_ended_session_cannot_change_the_password)
+{
+	char email[128], id[64];
+	char *a = account_new(email, sizeof(email), id);
+	char *b = login(email, PASSWORD);
+
+	expect(change(a, "{\"current_password\":\"" PASSWORD "\","
+	    "\"new_password\":\"" NEW_PASSWORD "\"}"), 204, NULL, "change");
+	expect(change(b, "{\"current_password\":\"" NEW_PASSWORD "\","
+	    "\"new_password\":\"" PASSWORD "\"}"), 401, ENDED, "ended");
+	logs_in(email, PASSWORD, 0);
+	free(b);
+	free(a);
+}
 
 /* ---- account deletion ---- */
 

@@ -76,6 +76,7 @@ Test(routes, allow_is_the_methods_in_order_then_options)
 		{ "auth_register", "POST, OPTIONS" },
 		{ "auth_login", "POST, OPTIONS" },
 		{ "auth_me", "GET, DELETE, OPTIONS" },
+		{ "auth_password", "PUT, OPTIONS" },
 		{ "tasks", "GET, POST, OPTIONS" },
 		{ "task_item", "GET, PUT, PATCH, DELETE, OPTIONS" },
 		{ "task_complete", "PATCH, OPTIONS" },
