@@ -318,4 +318,31 @@ enum account_col {
 };
 #define COLUMNS_ACCOUNT "email, email_key, password_hash"
 
+/*
+ * STMT_SESSION_LIST (docs/API.md "Session list"): a live session of the
+ * subject ($1), and whether it is the token's own ($2).
+ */
+enum session_col {
+	SESSION_COL_ID,
+	SESSION_COL_CREATED_AT,
+	SESSION_COL_LAST_USED_AT,
+	SESSION_COL_EXPIRES_AT,		/* the sooner of its two ends */
+	SESSION_COL_USER_AGENT,		/* may be SQL NULL */
+	SESSION_COL_CURRENT,		/* "t" or "f" */
+	SESSION_COL_COUNT_
+};
+#define COLUMNS_SESSION \
+	"id::text, " \
+	COLUMNS_UTC("created_at") ", " \
+	COLUMNS_UTC("last_used_at") ", " \
+	COLUMNS_UTC("least(idle_expires_at, max_expires_at)") ", " \
+	"user_agent, " \
+	"id = $2::uuid"
+
+/* STMT_SESSION_END: one row, how many sessions sql/012 session_end ended. */
+enum session_end_col {
+	SESSION_END_COL_ENDED,
+	SESSION_END_COL_COUNT_
+};
+
 #endif

@@ -161,6 +161,19 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	[STMT_ACCOUNT_PASSWORD] =
 	    "SELECT account_password_change($1, $2::uuid, $3, $4)",
 	[STMT_ACCOUNT_DELETE] = "SELECT account_delete($1, $2)",
+	/*
+	 * sql/012_sessions.sql: $3 is the scope, "local", "others" or
+	 * "global"; the subject's ($1) sessions only, around $2.
+	 */
+	[STMT_SESSION_END] = "SELECT session_end($1, $2::uuid, $3)",
+	/*
+	 * docs/API.md "Session list": the live ones, newest first, as the
+	 * subject's setting's check counts them live.
+	 */
+	[STMT_SESSION_LIST] = "SELECT " COLUMNS_SESSION " FROM sessions "
+	    "WHERE user_id = $1 AND ended_at IS NULL "
+	    "AND now() < idle_expires_at AND now() < max_expires_at "
+	    "ORDER BY created_at DESC, id DESC",
 };
 
 /*
@@ -188,6 +201,11 @@ static const bool stmt_scoped[STMT_COUNT_] = {
 	[STMT_ACCOUNT_GET] = true,
 	[STMT_ACCOUNT_PASSWORD] = true,
 	[STMT_ACCOUNT_DELETE] = true,
+	/*
+	 * Behind the subject's setting, which checks the token's session.
+	 * Not STMT_SESSION_END: a reset's confirm ends sessions with no token.
+	 */
+	[STMT_SESSION_LIST] = true,
 	/* And STMT_TASK_SORTED to STMT_TASK_SORTED_LAST_ (db_exec). */
 };
 

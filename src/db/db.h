@@ -58,6 +58,9 @@ enum db_stmt {
 	STMT_ACCOUNT_GET,
 	STMT_ACCOUNT_PASSWORD,
 	STMT_ACCOUNT_DELETE,
+	/* docs/API.md "Logout", "Session list". */
+	STMT_SESSION_END,
+	STMT_SESSION_LIST,
 	STMT_COUNT_
 };
 
