@@ -19,6 +19,9 @@
 #define ALLOW_HEADERS "Authorization, Content-Type, If-Match, If-None-Match, " \
 	"Idempotency-Key"
 
+/* Room for every route of the contract in all_routes. */
+#define ROUTES_MAX 16
+
 struct route_allow {
 	char path[128];
 	const char *allow;
@@ -27,7 +30,7 @@ struct route_allow {
 
 /* Every route of the contract, the {id} ones with a random (absent) id. */
 static size_t
-all_routes(struct route_allow out[7])
+all_routes(struct route_allow out[ROUTES_MAX])
 {
 	char id[37];
 
@@ -41,7 +44,11 @@ all_routes(struct route_allow out[7])
 	out[6] = (struct route_allow){ "", "PATCH, OPTIONS", "PATCH" };
 	snprintf(out[5].path, sizeof(out[5].path), "/api/tasks/%s", id);
 	snprintf(out[6].path, sizeof(out[6].path), "/api/tasks/%s/complete", id);
-	return 7;
+	out[7] = (struct route_allow){ "/api/auth/logout", "POST, OPTIONS", "POST" };
+	out[8] = (struct route_allow){ "/api/auth/sessions", "GET, OPTIONS", "GET" };
+	out[9] = (struct route_allow){ "", "DELETE, OPTIONS", "DELETE" };
+	snprintf(out[9].path, sizeof(out[9].path), "/api/auth/sessions/%s", id);
+	return 10;
 }
 
 /* A request with an optional Origin, bearer token and one more header. */
@@ -116,7 +123,7 @@ cors_ordinary(const struct http_res *r, int from_program, const char *what)
 
 Test(methods, options_on_every_route_is_204_with_allow_and_no_auth)
 {
-	struct route_allow routes[7];
+	struct route_allow routes[ROUTES_MAX];
 	size_t n = all_routes(routes);
 
 	for (size_t i = 0; i < n; i++) {
@@ -177,7 +184,7 @@ Test(methods, unserved_methods_are_405_with_the_same_allow)
 
 Test(cors, preflight_from_an_allowed_origin)
 {
-	struct route_allow routes[7];
+	struct route_allow routes[ROUTES_MAX];
 	size_t n = all_routes(routes);
 	const char *origins[] = { ALLOWED, "https://app.example.com" };
 
@@ -491,6 +498,9 @@ Test(protected, every_route_answers_401_before_looking_at_the_request)
 		{ "PATCH", paths[1], NULL },
 		{ "PATCH", paths[1], "{oops" },
 		{ "GET", "/api/auth/me", NULL },
+		{ "POST", "/api/auth/logout?scope=nowhere", NULL },
+		{ "GET", "/api/auth/sessions", NULL },
+		{ "DELETE", "/api/auth/sessions/not-a-uuid", NULL },
 	};
 	const struct { const char *header, *detail; } auths[] = {
 		{ NULL, "Not authenticated" },
