@@ -3,6 +3,7 @@
 
 #include "app/account.h"
 #include "app/app.h"
+#include "app/session_answer.h"
 #include "auth/password.h"
 #include "auth/strength.h"
 #include "domain/user.h"
@@ -39,12 +40,8 @@ change(struct ctx *c)
 	struct account a = { 0 };
 	const char *current, *fresh, *refusal;
 
-	/* docs/API.md "Session tokens": no session here to keep. */
-	if (c->claims.sid[0] == '\0') {
-		response_error(c->res, 403,
-		    "Sessions of this token are managed by its issuer");
+	if (!session_answer_here(c))
 		return;
-	}
 	if ((body = ctx_body(c)) == NULL)
 		return;
 	if (account_body_password(c, body, "current_password", 1, &current) != 0 ||
