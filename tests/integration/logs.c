@@ -3,8 +3,10 @@
  * suite alone, after every other test, so it reads the logs of a whole run:
  * nginx's access and error logs, every route program's log, PostgreSQL's
  * log and the stack's own output. None may hold the signing secrets, a
- * token (every JWT starts with "eyJ", the base64 of '{"'), or a bearer
- * credential.
+ * token (every JWT starts with "eyJ", the base64 of '{"'), a bearer
+ * credential, a refresh token the suite was given, or the SHA-256 of one
+ * (docs/API.md "Session tokens": stored only as a hash, and the hash is
+ * as good as the token to whoever reads the database with it).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <openssl/sha.h>
 
 #include "support/helpers.h"
 #include "support/keys.h"
@@ -21,6 +24,103 @@ static int
 contains(const char *hay, size_t len, const char *needle)
 {
 	return memmem(hay, len, needle, strlen(needle)) != NULL;
+}
+
+/* A sorted set of words of one width, looked up with bsearch. */
+struct words {
+	char **v;
+	size_t n, cap;
+};
+/* Refresh tokens (43 characters) and their hashes in hex (64). */
+static struct words tokens, hashes;
+
+static int
+word_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+words_add(struct words *w, const char *s)
+{
+	if (w->n == w->cap) {
+		w->cap = w->cap != 0 ? 2 * w->cap : 256;
+		cr_assert_not_null(w->v = realloc(w->v, w->cap * sizeof(*w->v)));
+	}
+	cr_assert_not_null(w->v[w->n++] = strdup(s));
+}
+
+/*
+ * Reads the run's refresh tokens (those the suite was given, sessions.c)
+ * and their hashes, with the hashes the database still held at the end
+ * (tests/run wrote them). Every line of each file is one word.
+ */
+static void
+words_read(void)
+{
+	const char *run = getenv("TASKAPI_TEST_RUN_DIR");
+	char path[4096], line[256], hex[2 * SHA256_DIGEST_LENGTH + 1];
+	unsigned char d[SHA256_DIGEST_LENGTH];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/refresh-tokens", run);
+	if ((f = fopen(path, "r")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			cr_assert_eq(strlen(line), 43, "%s: %s", path, line);
+			words_add(&tokens, line);
+			SHA256((const unsigned char *)line, strlen(line), d);
+			for (size_t i = 0; i < sizeof(d); i++)
+				snprintf(hex + 2 * i, 3, "%02x", d[i]);
+			words_add(&hashes, hex);
+		}
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/refresh-hashes", run);
+	cr_assert_not_null(f = fopen(path, "r"), "tests/run wrote no %s", path);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		cr_assert_eq(strlen(line), 64, "%s: %s", path, line);
+		words_add(&hashes, line);
+	}
+	fclose(f);
+	qsort(tokens.v, tokens.n, sizeof(*tokens.v), word_cmp);
+	qsort(hashes.v, hashes.n, sizeof(*hashes.v), word_cmp);
+}
+
+static int
+is_b64url(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+/*
+ * Whether text holds a word of set (all width characters long): every
+ * window of that width inside a run of base64url characters (hex is one
+ * too) is looked up. O(bytes log words): most runs are short words.
+ */
+static int
+holds_a_word(const char *text, size_t len, const struct words *set,
+    size_t width)
+{
+	char window[65];
+	const char *key = window;
+	size_t i = 0, j;
+
+	while (i < len && set->n > 0) {
+		for (j = i; j < len && is_b64url(text[j]); j++)
+			;
+		for (size_t k = i; k + width <= j; k++) {
+			memcpy(window, text + k, width);
+			window[width] = '\0';
+			if (bsearch(&key, set->v, set->n, sizeof(*set->v),
+			    word_cmp) != NULL)
+				return 1;
+		}
+		i = j + 1;
+	}
+	return 0;
 }
 
 static void
@@ -39,6 +139,10 @@ scan(const char *path, size_t *bytes, int *files)
 	}
 	cr_expect(!contains(text, len, "eyJ"), "%s holds a token", path);
 	cr_expect(!contains(text, len, "Bearer "), "%s holds a credential", path);
+	cr_expect(!holds_a_word(text, len, &tokens, 43),
+	    "%s holds a refresh token", path);
+	cr_expect(!holds_a_word(text, len, &hashes, 64),
+	    "%s holds a refresh token's hash", path);
 	*bytes += len;
 	(*files)++;
 	free(text);
@@ -70,6 +174,16 @@ Test(logs, hold_no_secret_and_no_token)
 	int files = 0, min_files;
 
 	cr_assert(run != NULL, "TASKAPI_TEST_RUN_DIR is not set: run make test");
+	words_read();
+	/* The matcher finds what it looks for, inside other text. */
+	if (tokens.n > 0) {
+		snprintf(path, sizeof(path), "token=%s, hash \\x%s.", tokens.v[0],
+		    hashes.v[hashes.n - 1]);
+		cr_assert(holds_a_word(path, strlen(path), &tokens, 43));
+		cr_assert(holds_a_word(path, strlen(path), &hashes, 64));
+		path[12] ^= 1;
+		cr_assert_not(holds_a_word(path, strlen(path), &tokens, 43));
+	}
 	snprintf(dir, sizeof(dir), "%s/log", run);
 	scan_dir(dir, &bytes, &files);
 	/* The second instance, behind the external issuer alone. */
@@ -77,7 +191,8 @@ Test(logs, hold_no_secret_and_no_token)
 	scan_dir(dir, &bytes, &files);
 	snprintf(path, sizeof(path), "%s/stack.log", run);
 	scan(path, &bytes, &files);
-	fprintf(stderr, "logs: scanned %d files, %zu bytes\n", files, bytes);
+	fprintf(stderr, "logs: scanned %d files, %zu bytes, for %zu refresh "
+	    "tokens and %zu hashes\n", files, bytes, tokens.n, hashes.n);
 	/* The run happened: nginx logged the suite's requests, and every
 	 * route program and PostgreSQL have a log (through Apache, the
 	 * programs' stderr is in its error log: tests/run says how many). A

@@ -330,3 +330,297 @@ Test(sessions, a_login_prunes_at_most_100_sessions_over_for_a_day)
 	    "interval '1 hour'", t.user, NULL), 3);
 	answers("GET", "/api/auth/me", t.access, NULL, 200);
 }
+
+/* ---- Refresh ---- */
+
+/* The refresh answer's shape: login's body, the user's, the same session. */
+static void
+check_refreshed(const struct session_tokens *was,
+    const struct session_tokens *now)
+{
+	cr_assert_str_eq(now->user, was->user);
+	cr_assert_str_eq(now->sid, was->sid);
+	cr_assert_str_neq(now->refresh, was->refresh);
+	cr_assert_eq(strlen(now->refresh), 43, "%s", now->refresh);
+}
+
+Test(sessions, refresh_rotates_within_the_session)
+{
+	struct session_tokens t, n, m;
+	struct http_res *r;
+	char email[128], *v;
+	struct json_object *o;
+
+	fresh_session(&t, email);
+	/* Moved back, to see refresh move them. */
+	owner_sql("UPDATE sessions SET last_used_at = now() - interval '1 hour', "
+	    "idle_expires_at = now() + interval '1 hour' WHERE id = $1::uuid",
+	    t.sid, NULL);
+	r = session_refresh(t.refresh, &n);
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	/* docs/API.md "Refresh": the same body as login. */
+	cr_assert_eq(json_object_object_length(r->json), 5, "%s", r->body);
+	cr_assert(json_object_object_get_ex(r->json, "user", &o) &&
+	    obj_str(o, "email") != NULL, "%s", r->body);
+	cr_assert_str_eq(obj_str(o, "email"), email);
+	cr_assert(json_object_object_get_ex(r->json, "expires_in", &o) &&
+	    json_object_get_int64(o) == 900, "%s", r->body);
+	cr_assert_str_eq(json_str(r, "token_type"), "bearer");
+	http_free(r);
+	check_refreshed(&t, &n);
+	answers("GET", "/api/auth/me", n.access, NULL, 200);
+	/* The session's idle expiry and last use moved to now. */
+	cr_assert_eq(owner_sql_long("SELECT count(*) FROM sessions WHERE "
+	    "id = $1::uuid AND last_used_at > now() - interval '60 s' AND "
+	    "idle_expires_at > now() + interval '604700 s'", t.sid, NULL), 1);
+	/* The presented token is used up; its successor is stored hashed. */
+	v = owner_sql("SELECT (used_at IS NOT NULL AND next_hash = sha256("
+	    "convert_to($2, 'UTF8')))::text FROM refresh_tokens WHERE "
+	    "token_hash = sha256(convert_to($1, 'UTF8'))", t.refresh, n.refresh);
+	cr_assert(v != NULL && strcmp(v, "true") == 0, "%s", v);
+	free(v);
+	/* And again, along the chain. */
+	r = session_refresh(n.refresh, &m);
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	http_free(r);
+	check_refreshed(&n, &m);
+	answers("GET", "/api/auth/me", m.access, NULL, 200);
+	/* Every access token of a live session works until it expires. */
+	answers("GET", "/api/auth/me", t.access, NULL, 200);
+}
+
+Test(sessions, a_used_token_within_10_seconds_gets_the_same_successor)
+{
+	struct session_tokens t, n, again, next;
+	struct http_res *r;
+	char email[128];
+
+	fresh_session(&t, email);
+	r = session_refresh(t.refresh, &n);
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	http_free(r);
+	/* docs/API.md "Refresh": a lost answer, or a second tab. */
+	for (int i = 0; i < 3; i++) {
+		r = session_refresh(t.refresh, &again);
+		cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+		http_free(r);
+		check_refreshed(&t, &again);
+		cr_assert_str_eq(again.refresh, n.refresh);
+		answers("GET", "/api/auth/me", again.access, NULL, 200);
+	}
+	/* The successor works once; the chain goes on from it. */
+	r = session_refresh(n.refresh, &next);
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	http_free(r);
+	check_refreshed(&n, &next);
+}
+
+struct racer {
+	const char *refresh;
+	long status;
+	struct session_tokens got;
+};
+
+static void *
+race(void *arg)
+{
+	struct racer *rc = arg;
+	struct http_res *r = session_refresh(rc->refresh, &rc->got);
+
+	rc->status = r->status;
+	http_free(r);
+	return NULL;
+}
+
+Test(sessions, two_refreshes_at_once_both_get_the_same_new_token)
+{
+	struct session_tokens t;
+	char email[128];
+
+	for (int round = 0; round < 5; round++) {
+		struct racer rc[2];
+		pthread_t th[2];
+
+		fresh_session(&t, email);
+		for (int i = 0; i < 2; i++) {
+			memset(&rc[i], 0, sizeof(rc[i]));
+			rc[i].refresh = t.refresh;
+			cr_assert_eq(pthread_create(&th[i], NULL, race, &rc[i]), 0);
+		}
+		for (int i = 0; i < 2; i++)
+			pthread_join(th[i], NULL);
+		cr_assert(rc[0].status == 200 && rc[1].status == 200,
+		    "round %d: %ld and %ld", round, rc[0].status, rc[1].status);
+		cr_assert_str_eq(rc[0].got.refresh, rc[1].got.refresh);
+		cr_assert_str_eq(rc[0].got.sid, t.sid);
+		answers("GET", "/api/auth/me", rc[1].got.access, NULL, 200);
+		/* One successor stored, not two. */
+		cr_assert_eq(owner_sql_long("SELECT count(*) FROM refresh_tokens "
+		    "WHERE session_id = $1::uuid", t.sid, NULL), 2);
+	}
+}
+
+Test(sessions, reuse_after_the_window_ends_the_session_everywhere)
+{
+	struct session_tokens t, n, other;
+	struct http_res *r;
+	char email[128];
+
+	fresh_session(&t, email);
+	session_login(email, PASSWORD, NULL, &other);
+	r = session_refresh(t.refresh, &n);
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	http_free(r);
+	answers("GET", "/api/tasks", n.access, NULL, 200);
+	/* 11 s later, without waiting them. */
+	owner_sql("UPDATE refresh_tokens SET used_at = used_at - interval "
+	    "'11 s' WHERE token_hash = sha256(convert_to($1, 'UTF8'))",
+	    t.refresh, NULL);
+	expect_401(session_refresh(t.refresh, NULL), INVALID_REFRESH, "reuse");
+	/* docs/API.md "Refresh": the whole session ends, at once, for every
+	 * worker: both access tokens, and the successor. */
+	answers("GET", "/api/tasks", n.access, NULL, 401);
+	answers("GET", "/api/tasks", t.access, NULL, 401);
+	answers("POST", "/api/tasks", n.access, "{\"title\":\"not made\"}", 401);
+	cr_assert_eq(owner_sql_long("SELECT count(*) FROM tasks WHERE "
+	    "user_id = $1", t.user, NULL), 0);
+	for (int i = 0; i < EVERY_WORKER; i++) {
+		expect_401(session_refresh(n.refresh, NULL), INVALID_REFRESH,
+		    "successor of a reused token");
+		expect_401(session_refresh(t.refresh, NULL), INVALID_REFRESH,
+		    "reused token");
+	}
+	/* The user's other session is not touched. */
+	answers("GET", "/api/tasks", other.access, NULL, 200);
+}
+
+Test(sessions, unknown_malformed_ended_and_expired_tokens_are_401)
+{
+	struct session_tokens t, u, n;
+	struct http_res *r;
+	char email[128], body[256];
+	static const char *const bad[] = {
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",	/* unknown */
+		"short", "",
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",	/* 44 */
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\\u00e9",
+		"' OR 1=1 --",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(body, sizeof(body), "{\"refresh_token\":\"%s\"}", bad[i]);
+		expect_401(session_refresh_body(body), INVALID_REFRESH, bad[i]);
+	}
+	/* Ended (as logout ends it), and expired (idle, then maximum). */
+	fresh_session(&t, email);
+	end_session(&t);
+	expect_401(session_refresh(t.refresh, NULL), INVALID_REFRESH, "ended");
+	session_login(email, PASSWORD, NULL, &t);
+	session_login(email, PASSWORD, NULL, &u);
+	owner_sql("UPDATE sessions SET idle_expires_at = now() - interval '1 s' "
+	    "WHERE id = $1::uuid", t.sid, NULL);
+	owner_sql("UPDATE sessions SET max_expires_at = now() - interval '1 s' "
+	    "WHERE id = $1::uuid", u.sid, NULL);
+	expect_401(session_refresh(t.refresh, NULL), INVALID_REFRESH, "idle");
+	expect_401(session_refresh(u.refresh, NULL), INVALID_REFRESH, "max");
+	/* A refresh never moves the maximum. */
+	session_login(email, PASSWORD, NULL, &t);
+	owner_sql("UPDATE sessions SET max_expires_at = now() + interval '1 h' "
+	    "WHERE id = $1::uuid", t.sid, NULL);
+	r = session_refresh(t.refresh, &n);
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	http_free(r);
+	cr_assert_eq(owner_sql_long("SELECT count(*) FROM sessions WHERE "
+	    "id = $1::uuid AND max_expires_at < now() + interval '2 h'",
+	    t.sid, NULL), 1);
+}
+
+Test(sessions, a_missing_or_non_string_refresh_token_is_422)
+{
+	static const char *const bodies[] = {
+		"{}", "{\"refresh_token\":null}", "{\"refresh_token\":42}",
+		"{\"refresh_token\":[\"x\"]}", "{\"refresh_token\":{}}",
+		"{\"refresh_token\":true}", "{\"token\":\"x\"}",
+	};
+	struct http_res *r;
+
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		r = session_refresh_body(bodies[i]);
+		cr_assert_eq(r->status, 422, "%s: %ld %s", bodies[i], r->status,
+		    r->body);
+		cr_assert_str_eq(detail(r), "refresh_token must be a string");
+		http_free(r);
+	}
+	/* docs/API.md "Strings and characters": U+0000 names the field. */
+	r = session_refresh_body("{\"refresh_token\":\"a\\u0000b\"}");
+	cr_assert_eq(r->status, 422, "%ld %s", r->status, r->body);
+	cr_assert_str_eq(detail(r),
+	    "refresh_token must not contain U+0000 or lone surrogates");
+	http_free(r);
+	/* Not JSON, or not an object: as on every body. */
+	r = session_refresh_body("refresh_token=x");
+	cr_assert_eq(r->status, 400, "%ld %s", r->status, r->body);
+	http_free(r);
+	r = session_refresh_body("[]");
+	cr_assert_eq(r->status, 422, "%ld %s", r->status, r->body);
+	http_free(r);
+}
+
+Test(sessions, refresh_answers_post_only_and_needs_no_authorization)
+{
+	struct session_tokens t, n;
+	struct http_res *r;
+	char email[128];
+	const char *allow;
+
+	r = http_json("GET", "/api/auth/refresh", NULL, NULL);
+	cr_assert_eq(r->status, 405, "%ld %s", r->status, r->body);
+	allow = http_header(r, "Allow");
+	cr_assert(allow != NULL && strcmp(allow, "POST, OPTIONS") == 0, "%s",
+	    allow);
+	http_free(r);
+	/* A bad, or ended, access token beside it changes nothing. */
+	fresh_session(&t, email);
+	end_session(&t);
+	session_login(email, PASSWORD, NULL, &t);
+	r = http_bearer("POST", "/api/auth/refresh", "not-a-token", NULL, NULL,
+	    NULL);
+	http_free(r);
+	{
+		char body[128];
+
+		snprintf(body, sizeof(body), "{\"refresh_token\":\"%s\"}",
+		    t.refresh);
+		r = http_bearer("POST", "/api/auth/refresh", "not-a-token", body,
+		    NULL, NULL);
+	}
+	cr_assert_eq(r->status, 200, "%ld %s", r->status, r->body);
+	session_tokens_read(r, &n);
+	http_free(r);
+	check_refreshed(&t, &n);
+}
+
+Test(sessions, refresh_shares_the_rate_limit_of_register_and_login)
+{
+	struct http_res *r;
+	int limited = 0, i;
+
+	http_retry_429 = 0;
+	/* RATE_LIMIT_AUTH=20r/m, burst 20 (tests/run): the 22nd is over. */
+	for (i = 0; i < 30 && !limited; i++) {
+		r = session_refresh_body("{\"refresh_token\":\"x\"}");
+		limited = r->status == 429;
+		cr_assert(r->status == 401 || r->status == 429, "%ld %s",
+		    r->status, r->body);
+		http_free(r);
+	}
+	cr_assert(limited, "no 429 after %d refreshes", i);
+	/* The same bucket as login's. */
+	r = http_json("POST", "/api/auth/login", NULL,
+	    "{\"email\":\"a@example.com\",\"password\":\"x\"}");
+	cr_assert_eq(r->status, 429, "%ld %s", r->status, r->body);
+	http_free(r);
+	http_retry_429 = 1;
+	http_new_client();
+}

@@ -90,6 +90,25 @@ session_tokens_read(const struct http_res *r, struct session_tokens *t)
 	snprintf(t->access, sizeof(t->access), "%s", access);
 	snprintf(t->refresh, sizeof(t->refresh), "%s", refresh);
 	session_sid_of(t->access, t->sid);
+	session_token_given(t->refresh);
+}
+
+/*
+ * Every refresh token the suite is given goes to a file of the run, one a
+ * line, for the log scan (tests/integration/logs.c): none may reach a log.
+ */
+void
+session_token_given(const char *refresh)
+{
+	const char *run = getenv("TASKAPI_TEST_RUN_DIR");
+	char path[4096];
+	FILE *f;
+
+	cr_assert_not_null(run, "TASKAPI_TEST_RUN_DIR is not set: make test");
+	snprintf(path, sizeof(path), "%s/refresh-tokens", run);
+	cr_assert_not_null(f = fopen(path, "a"), "%s", path);
+	fprintf(f, "%s\n", refresh);
+	fclose(f);
 }
 
 void

@@ -32,6 +32,8 @@ struct http_res *session_refresh(const char *refresh,
     struct session_tokens *next);
 /* Fills t from a 200 or 201 answer of register, login or refresh. */
 void session_tokens_read(const struct http_res *r, struct session_tokens *t);
+/* Records a refresh token the suite was given, for the log scan. */
+void session_token_given(const char *refresh);
 /* The sid claim of an access token, "" when it has none. */
 void session_sid_of(const char *access, char sid[37]);
 

@@ -125,10 +125,14 @@ Test(routes, methods_carry_their_authentication)
 	cr_expect_null(route_find_method(tasks, "get"));
 	cr_expect_eq(route_find_method(login, "POST")->auth, ROUTE_AUTH_NONE);
 	cr_expect_eq(route_find_method(health, "GET")->auth, ROUTE_AUTH_NONE);
-	/* Only register, login and health are open; everything else needs one. */
+	/*
+	 * Only register, login, refresh (docs/API.md "Refresh": its body is
+	 * the credential) and health are open; everything else needs one.
+	 */
 	for (const struct route *r = route_table; r->name != NULL; r++) {
 		enum route_auth want = strcmp(r->name, "auth_register") == 0 ||
 		    strcmp(r->name, "auth_login") == 0 ||
+		    strcmp(r->name, "auth_refresh") == 0 ||
 		    strcmp(r->name, "health") == 0 ?
 		    ROUTE_AUTH_NONE : ROUTE_AUTH_REQUIRED;
 
