@@ -48,7 +48,8 @@ all_routes(struct route_allow out[ROUTES_MAX])
 	out[8] = (struct route_allow){ "/api/auth/sessions", "GET, OPTIONS", "GET" };
 	out[9] = (struct route_allow){ "", "DELETE, OPTIONS", "DELETE" };
 	snprintf(out[9].path, sizeof(out[9].path), "/api/auth/sessions/%s", id);
-	return 10;
+	out[10] = (struct route_allow){ "/api/auth/password", "PUT, OPTIONS", "PUT" };
+	return 11;
 }
 
 /* A request with an optional Origin, bearer token and one more header. */
@@ -161,6 +162,8 @@ Test(methods, unserved_methods_are_405_with_the_same_allow)
 		{ "GET", "/api/auth/register", "POST, OPTIONS" },
 		{ "DELETE", "/api/auth/register", "POST, OPTIONS" },
 		{ "POST", "/api/auth/me", "GET, DELETE, OPTIONS" },
+		{ "GET", "/api/auth/password", "PUT, OPTIONS" },
+		{ "POST", "/api/auth/password", "PUT, OPTIONS" },
 		{ "DELETE", "/api/health", "GET, OPTIONS" },
 		{ "POST", item, "GET, PUT, PATCH, DELETE, OPTIONS" },
 		{ "PUT", complete, "PATCH, OPTIONS" },
