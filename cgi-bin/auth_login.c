@@ -2,6 +2,7 @@
 #include <json-c/json.h>
 
 #include "app/app.h"
+#include "app/login_guard.h"
 #include "app/user_answer.h"
 #include "auth/password.h"
 #include "db/columns.h"
@@ -25,18 +26,22 @@ main(void)
 /*
  * docs/API.md "Login": an unknown email and a wrong password answer the
  * same 401 in about the same time: every path below spends exactly one
- * scrypt check.
+ * scrypt check, and both count a failure (docs/API.md "Failed logins").
+ * A throttled attempt spends none, known or not: its answer is the one
+ * statement's, the same for both.
  */
 static void
 login(struct ctx *c)
 {
 	struct json_object *body;
+	struct login_guard guard;
 	char email[USER_EMAIL_BYTES], key[USER_EMAIL_KEY_BYTES];
 	const char *raw, *password, *params[1];
 	const char *stored = NULL;
 	size_t elen, plen;
 	PGresult *res = NULL;
 	enum json_text er, pr;
+	int ok;
 
 	if (!user_answer_accounts_here(c))
 		return;
@@ -61,19 +66,24 @@ login(struct ctx *c)
 		    "password must not contain U+0000 or lone surrogates");
 		goto out;
 	}
+	guard.key = NULL;
 	if (er == JSON_TEXT_OK && pr == JSON_TEXT_OK &&
 	    user_email_normalize(raw, elen, email) == 0 &&
 	    user_email_key(email, key) == 0) {
 		/* docs/API.md "Email addresses": found by its key. */
 		params[0] = key;
 		if ((res = ctx_rows(c, STMT_USER_BY_EMAIL, 1, params,
-		    "user by email")) == NULL)
+		    "user by email")) == NULL ||
+		    !login_guard_read(c, &guard, key, res, USER_LOGIN_COL_COUNT_))
 			goto out;
-		if (PQntuples(res) == 1 &&
-		    !PQgetisnull(res, 0, USER_LOGIN_COL_PASSWORD_HASH))
+		if (!PQgetisnull(res, 0, USER_LOGIN_COL_PASSWORD_HASH))
 			stored = PQgetvalue(res, 0, USER_LOGIN_COL_PASSWORD_HASH);
 	}
-	if (password_verify(stored, pr == JSON_TEXT_OK ? password : "") == 1)
+	ok = password_verify(stored, pr == JSON_TEXT_OK ? password : "") == 1;
+	/* An address no account can have (not an email) is not counted. */
+	if (guard.key != NULL && !login_guard_settle(c, &guard, ok))
+		goto out;
+	if (ok)
 		user_answer_session(c, 200, res, 0);
 	else
 		response_unauthorized(c->res, "Invalid email or password");

@@ -27,11 +27,12 @@ user_answer_object(struct response *out, const PGresult *res, int row)
 {
 	/*
 	 * Only our statements reach here: those that return the user object,
-	 * login's, which adds the password hash after it, and refresh's,
-	 * which adds the outcome and the session (db/columns.h).
+	 * login's, which adds the password hash and login_begin's verdict
+	 * after it, and refresh's, which adds the outcome and the session
+	 * (db/columns.h).
 	 */
 	assert(PQnfields(res) == USER_COL_COUNT_ ||
-	    PQnfields(res) == USER_LOGIN_COL_COUNT_ ||
+	    PQnfields(res) == USER_LOGIN_COL_COUNT_ + LOGIN_GUARD_COL_COUNT_ ||
 	    PQnfields(res) == SESSION_REFRESH_COL_COUNT_);
 	assert(row >= 0 && row < PQntuples(res));
 	response_json_lit(out, "{\"id\":");

@@ -286,7 +286,11 @@ enum user_col {
 	"email, " \
 	COLUMNS_UTC("created_at")
 
-/* STMT_USER_BY_EMAIL: the user, then what login checks the password with. */
+/*
+ * STMT_USER_BY_EMAIL: the user, then what login checks the password with,
+ * then login_begin's verdict (enum login_guard_col). One row, whose user
+ * columns are SQL NULL when no account has the key.
+ */
 enum user_login_col {
 	USER_LOGIN_COL_PASSWORD_HASH = USER_COL_COUNT_,	/* may be SQL NULL */
 	USER_LOGIN_COL_COUNT_
@@ -344,5 +348,17 @@ enum session_end_col {
 	SESSION_END_COL_ENDED,
 	SESSION_END_COL_COUNT_
 };
+
+/*
+ * login_begin's verdict (sql/013_login_failures.sql), from the column the
+ * statement's others end at: USER_LOGIN_COL_COUNT_ in STMT_USER_BY_EMAIL,
+ * 0 in STMT_LOGIN_BEGIN.
+ */
+enum login_guard_col {
+	LOGIN_GUARD_COL_RETRY_AFTER,	/* SQL NULL: the attempt may go on */
+	LOGIN_GUARD_COL_COUNTED,	/* "t": counted in advance */
+	LOGIN_GUARD_COL_COUNT_
+};
+#define COLUMNS_LOGIN_GUARD "g.retry_after, g.counted"
 
 #endif

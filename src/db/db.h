@@ -20,6 +20,10 @@ enum db_stmt {
 	STMT_SET_SUBJECT,
 	STMT_USER_INSERT,
 	STMT_USER_BY_EMAIL,
+	/* docs/API.md "Failed logins" (sql/013_login_failures.sql). */
+	STMT_LOGIN_BEGIN,
+	STMT_LOGIN_FAILED,
+	STMT_LOGIN_SUCCEEDED,
 	STMT_USER_BY_ID,
 	STMT_USER_ENSURE,
 	STMT_TASK_LIST,

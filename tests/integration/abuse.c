@@ -184,10 +184,16 @@ Test(timing, unknown_email_costs_what_a_wrong_password_costs, .timeout = 120)
 	double wrong[TIMING_TRIES], unknown[TIMING_TRIES], ratio;
 	char email[128], nobody[128], id[64];
 
-	test_email(email, sizeof(email));
-	test_email(nobody, sizeof(nobody));
-	free(register_user(email, "the right lantern orbit 42", id));
+	/*
+	 * An account and an unknown email of their own for each try: a sixth
+	 * failure of one email would wait (docs/API.md "Failed logins"), and
+	 * both would then answer 429 without the check this test times.
+	 */
 	for (int i = 0; i < TIMING_TRIES; i++) {
+		test_email(email, sizeof(email));
+		test_email(nobody, sizeof(nobody));
+		http_new_client();
+		free(register_user(email, "the right lantern orbit 42", id));
 		wrong[i] = timed_login(email, "a wrong password");
 		unknown[i] = timed_login(nobody, "a wrong password");
 	}
