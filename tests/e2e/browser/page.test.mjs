@@ -717,8 +717,8 @@ async function session(context) {
      * its burst: one at a time, on a busy machine, each login's scrypt can
      * take as long as the rate needs to refill, and the page's own tries
      * might never meet the limit. They name another email: the account's
-     * own failures would soon be 429 Too many failed logins (docs/API.md
-     * "Failed logins"), the API's answer, not the rate limit's. */
+     * own failures would soon be the API's 429 Too many failed logins,
+     * docs/API.md "Failed logins", not the rate limit's. */
     const flood = [];
     let limited = false;
     for (let i = 0; i < 2 * LOGIN_BURST + 2; i++) {
