@@ -42,18 +42,17 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	    "INSERT INTO users (id, email, password_hash, email_key) "
 	    "VALUES (gen_random_uuid()::text, $1, $2, $3) RETURNING " COLUMNS_USER,
 	/*
-	 * An external issuer's row, with no password, is nobody's login.
-	 * docs/API.md "Failed logins": the key's count is read (and the
-	 * attempt counted in advance) in the same statement: one row, the
-	 * user's columns NULL for an unknown key.
+	 * An external issuer's row, with no password, is nobody's login. The
+	 * key's failed logins are read in the same statement, as
+	 * docs/API.md "Failed logins" says: one row, the user's columns NULL
+	 * when unknown.
 	 */
 	[STMT_USER_BY_EMAIL] =
 	    "SELECT " COLUMNS_USER_LOGIN ", " COLUMNS_LOGIN_GUARD
 	    " FROM login_begin($1) g LEFT JOIN users "
 	    "ON email_key = $1 AND password_hash IS NOT NULL",
-	/* The same verdict alone, for a password checked elsewhere. */
 	[STMT_LOGIN_BEGIN] = "SELECT " COLUMNS_LOGIN_GUARD " FROM login_begin($1) g",
-	/* $1 the key, $2 whether login_begin counted the attempt. */
+	/* $2: whether login_begin counted the attempt. */
 	[STMT_LOGIN_FAILED] = "SELECT login_failed($1, $2)",
 	[STMT_LOGIN_SUCCEEDED] = "SELECT login_succeeded($1)",
 	[STMT_USER_BY_ID] = "SELECT " COLUMNS_USER " FROM users WHERE id = $1",
