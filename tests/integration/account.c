@@ -21,6 +21,8 @@
 #define CURRENT_422 "current_password must be a string"
 #define NEW_422 "new_password must be a string of 8 to 128 characters"
 #define DELETE_422 "password must be a string"
+/* Room for a refresh token: 43 characters of base64url, and more. */
+#define REFRESH_BYTES 128
 
 /* ---- helpers ---- */
 
@@ -39,9 +41,12 @@ expect(struct http_res *r, long status, const char *want, const char *what)
 	http_free(r);
 }
 
-/* POST /api/auth/login: its access token (free()), or NULL on a 401. */
+/*
+ * POST /api/auth/login: its access token (free()), or NULL on a 401; its
+ * refresh token in refresh when that is not NULL.
+ */
 static char *
-login(const char *email, const char *password)
+login(const char *email, const char *password, char refresh[REFRESH_BYTES])
 {
 	char body[512];
 	struct http_res *r;
@@ -52,17 +57,40 @@ login(const char *email, const char *password)
 	r = http_json("POST", "/api/auth/login", NULL, body);
 	cr_assert(r->status == 200 || r->status == 401, "login: %ld %s",
 	    r->status, r->body);
-	if (r->status == 200)
+	if (r->status == 200) {
 		cr_assert_not_null(token = strdup(json_str(r, "access_token")));
+		cr_assert_not_null(json_str(r, "refresh_token"), "%s", r->body);
+		if (refresh != NULL)
+			snprintf(refresh, REFRESH_BYTES, "%s",
+			    json_str(r, "refresh_token"));
+	}
 	http_free(r);
 	return token;
+}
+
+/*
+ * POST /api/auth/refresh with refresh: 200 (its new refresh token then
+ * replaces it), or 401 Invalid refresh token.
+ */
+static void
+refresh_is(char refresh[REFRESH_BYTES], long status, const char *what)
+{
+	char body[256];
+	struct http_res *r;
+
+	snprintf(body, sizeof(body), "{\"refresh_token\":\"%s\"}", refresh);
+	r = http_json("POST", "/api/auth/refresh", NULL, body);
+	if (status == 200 && r->status == 200)
+		snprintf(refresh, REFRESH_BYTES, "%s",
+		    json_str(r, "refresh_token"));
+	expect(r, status, status == 401 ? "Invalid refresh token" : NULL, what);
 }
 
 /* Whether password logs email in (want 1) or not (want 0). */
 static void
 logs_in(const char *email, const char *password, int want)
 {
-	char *token = login(email, password);
+	char *token = login(email, password, NULL);
 
 	cr_assert_eq(token != NULL, want, "%s %s log in", email,
 	    want ? "does not" : "does");
@@ -146,21 +174,28 @@ owner_count(const char *sql, const char *arg)
  */
 Test(account, a_password_change_ends_the_other_sessions_only)
 {
-	char email[128], id[64];
-	char *a = account_new(email, sizeof(email), id);
-	char *b = login(email, PASSWORD), *c = login(email, PASSWORD);
+	char email[128], id[64], ra[REFRESH_BYTES], rb[REFRESH_BYTES];
+	char rc[REFRESH_BYTES];
+	char *first = account_new(email, sizeof(email), id);
+	char *a = login(email, PASSWORD, ra), *b = login(email, PASSWORD, rb);
+	char *c = login(email, PASSWORD, rc);
 	char *d;
 
-	cr_assert(b != NULL && c != NULL);
+	cr_assert(a != NULL && b != NULL && c != NULL);
 	expect(change(a, "{\"current_password\":\"" PASSWORD "\","
 	    "\"new_password\":\"" NEW_PASSWORD "\"}"), 204, NULL, "change");
 	me_is(a, 200, "the session that changed it");
 	me_is(b, 401, "another session");
 	me_is(c, 401, "a third session");
+	me_is(first, 401, "register's session");
+	refresh_is(rb, 401, "another session's refresh token");
+	refresh_is(rc, 401, "a third session's refresh token");
+	refresh_is(ra, 200, "the current session's refresh token");
 	logs_in(email, PASSWORD, 0);
-	cr_assert_not_null(d = login(email, NEW_PASSWORD),
+	cr_assert_not_null(d = login(email, NEW_PASSWORD, NULL),
 	    "the new password does not log in");
 	me_is(d, 200, "a session of the new password");
+	free(first);
 	free(a);
 	free(b);
 	free(c);
@@ -172,7 +207,7 @@ Test(account, a_wrong_current_password_is_403)
 {
 	char email[128], id[64];
 	char *a = account_new(email, sizeof(email), id);
-	char *b = login(email, PASSWORD);
+	char *b = login(email, PASSWORD, NULL);
 
 	expect(change(a, "{\"current_password\":\"not-" PASSWORD "\","
 	    "\"new_password\":\"" NEW_PASSWORD "\"}"), 403, WRONG, "wrong");
@@ -266,7 +301,7 @@ Test(account, an_ended_session_cannot_change_the_password)
 {
 	char email[128], id[64];
 	char *a = account_new(email, sizeof(email), id);
-	char *b = login(email, PASSWORD);
+	char *b = login(email, PASSWORD, NULL);
 
 	expect(change(a, "{\"current_password\":\"" PASSWORD "\","
 	    "\"new_password\":\"" NEW_PASSWORD "\"}"), 204, NULL, "change");
@@ -287,7 +322,8 @@ Test(account, deletion_removes_every_row_of_the_user)
 {
 	char email[128], id[64], task[37], gone[37], body[256];
 	char *a = account_new(email, sizeof(email), id);
-	char *b = login(email, PASSWORD), *c = login(email, PASSWORD);
+	char rb[REFRESH_BYTES], rc[REFRESH_BYTES];
+	char *b = login(email, PASSWORD, rb), *c = login(email, PASSWORD, rc);
 	char *sessions, *other, *left;
 	char other_email[128], other_id[64];
 	struct http_res *r;
@@ -346,6 +382,8 @@ Test(account, deletion_removes_every_row_of_the_user)
 	me_is(a, 401, "register's session");
 	me_is(b, 401, "the deleting session");
 	me_is(c, 401, "a third session");
+	refresh_is(rb, 401, "the deleting session's refresh token");
+	refresh_is(rc, 401, "a third session's refresh token");
 	expect(http_json("GET", "/api/tasks", a, NULL), 401, ENDED, "list");
 	logs_in(email, PASSWORD, 0);
 	/* Another user keeps everything. */
