@@ -60,5 +60,11 @@ check_subject(jwt_t *jwt, enum token_status st, const struct token_claims *c)
 	if (st == TOKEN_OK) {
 		FUZZ_CHECK(want != NULL);
 		FUZZ_CHECK(strcmp(c->subject, want) == 0);
+		/* docs/API.md "Session tokens": none, or a lower-case UUID. */
+		FUZZ_CHECK(c->sid[0] == '\0' || strlen(c->sid) == 36);
+		for (size_t i = 0; c->sid[i] != '\0'; i++)
+			FUZZ_CHECK(c->sid[i] == '-' || (c->sid[i] >= '0' &&
+			    c->sid[i] <= '9') || (c->sid[i] >= 'a' &&
+			    c->sid[i] <= 'f'));
 	}
 }

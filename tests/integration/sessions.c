@@ -601,7 +601,8 @@ Test(sessions, refresh_answers_post_only_and_needs_no_authorization)
 	check_refreshed(&t, &n);
 }
 
-Test(sessions, refresh_shares_the_rate_limit_of_register_and_login)
+/* nginx's limit: tests/run leaves rate_limit out of the Apache run. */
+Test(rate_limit, refresh_shares_the_bucket_of_register_and_login)
 {
 	struct http_res *r;
 	int limited = 0, i;
