@@ -8,10 +8,12 @@
  * the list's Link: rel="next", search, the six sorts, changes made
  * elsewhere meanwhile (the 412 choice: Reload and Overwrite), a create,
  * a toggle and a delete whose answers are lost (each sent again with its
- * Idempotency-Key, and done once), log out, and
- * the rate limit (429). Any page error or Content-Security-Policy
- * violation fails it too. The changes "made elsewhere" are the same
- * user's, through the API with a token of their own.
+ * Idempotency-Key, and done once), log out, then the sessions and the
+ * account on several devices (account.mjs: the refresh, the session list,
+ * the logout scopes, the password change, the account's deletion), and the rate limit (429). Any page error
+ * or Content-Security-Policy violation fails it too. The changes "made
+ * elsewhere" are the same user's, through the API with a token of their
+ * own.
  *
  * Writes a screenshot of the signed-in page to TASKAPI_SCREENSHOT (the
  * README's docs/screenshot.png comes from here), and on a failure one of
@@ -25,6 +27,8 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { chromium } from 'playwright-core';
+
+import { accountSteps } from './account.mjs';
 
 const BASE = required('TASKAPI_TEST_URL');
 const STACK = required('TASKAPI_TEST_STACK');
@@ -45,7 +49,7 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
 const run = promisify(execFile);
 /* Each run has a database of its own (tests/run --browser). */
 const email = 'ada@example.com';
-const password = 'correct horse battery';
+let password = 'correct horse battery';
 const problems = [];   /* page errors, CSP violations, console errors */
 let page;
 let steps = 0;
@@ -210,10 +214,12 @@ async function stackCommand(what) {
 
 let token = null;
 
-/* One request to the API: { status, headers, data }. */
-async function call(method, path, body, headers) {
+/* One request to the API: { status, headers, data }; with `as` (a token,
+ * or null for none) instead of the token of logInElsewhere(). */
+async function call(method, path, body, headers, as) {
   const init = { method, headers: { Accept: 'application/json', ...headers } };
-  if (token !== null) init.headers.Authorization = 'Bearer ' + token;
+  const bearer = as === undefined ? token : as;
+  if (bearer !== null) init.headers.Authorization = 'Bearer ' + bearer;
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -223,19 +229,36 @@ async function call(method, path, body, headers) {
   return { status: res.status, headers: res.headers, data: text === '' ? null : JSON.parse(text) };
 }
 
-/* A token of the user's own, as another device would log in (waiting
- * out the rate limit of the session's logins, as Retry-After says). */
+/* A token of the user's own, as another device would log in; it is also
+ * the one call() sends. */
 async function logInElsewhere() {
+  const r = await logInAnswer(email, password);
+  assert.equal(r.status, 200, `login elsewhere: ${JSON.stringify(r.data)}`);
+  token = r.data.access_token;
+  return token;
+}
+
+/* A login's answer, waiting out the rate limit of the session's logins
+ * as Retry-After says. */
+async function logInAnswer(who, pw) {
   for (let i = 0; i < 5; i++) {
-    const r = await call('POST', '/api/auth/login', { email, password });
-    if (r.status === 200) {
-      token = r.data.access_token;
-      return;
-    }
-    assert.equal(r.status, 429, `login elsewhere: ${JSON.stringify(r.data)}`);
+    const r = await call('POST', '/api/auth/login', { email: who, password: pw }, {}, null);
+    if (r.status !== 429) return r;
     await new Promise((done) => setTimeout(done, 1000 * Number(r.headers.get('Retry-After'))));
   }
-  assert.fail('login elsewhere: still rate limited');
+  return assert.fail('login elsewhere: still rate limited');
+}
+
+/* Page errors, CSP violations and console errors of page p fail the step. */
+function watch(p) {
+  p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  p.on('console', (m) => {
+    /* A 4xx/5xx answer is logged as "Failed to load resource": those are
+     * the errors this test provokes on purpose and checks on screen. */
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
+      problems.push(`console: ${m.text()}`);
+    }
+  });
 }
 
 /* Every task of the user, in the API's order for `query`. */
@@ -297,14 +320,7 @@ async function main() {
     console.log(`browser: ${context.browser() ? context.browser().version() : 'chromium'} ` +
       `(${CHROMIUM}) on ${BASE}`);
     page = context.pages()[0] || await context.newPage();
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      /* A 4xx/5xx answer is logged as "Failed to load resource": those are
-       * the errors this test provokes on purpose and checks on screen. */
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
-        problems.push(`console: ${m.text()}`);
-      }
-    });
+    watch(page);
     await session(context);
   } catch (e) {
     const failure = join(dirname(SCREENSHOT), 'failure.png');
@@ -314,10 +330,27 @@ async function main() {
     }
     throw e;
   } finally {
+    if (others !== null) await others.close();
     await context.close();
     rmSync(profile, { recursive: true, force: true });
   }
   console.log(`browser: ${steps} steps passed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/* The other devices: contexts of a second browser (the first one's
+ * context is persistent, so it makes no other). */
+let others = null;
+
+async function device(userAgent) {
+  if (others === null) {
+    others = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+  }
+  const context = await others.newContext({
+    viewport: { width: 960, height: 760 }, locale: 'en-GB', timezoneId: 'UTC', userAgent,
+  });
+  const p = await context.newPage();
+  watch(p);
+  return p;
 }
 
 async function session(context) {
@@ -462,9 +495,19 @@ async function session(context) {
     await expectNoError();
   });
 
-  await step('reloads: the token is gone, nothing stored', async () => {
+  await step('reloads: signed out, the session ended at the API, nothing stored', async () => {
+    await logInElsewhere();
+    assert.equal((await call('GET', '/api/auth/sessions')).data.length, 2);
     await page.reload();
     await expectText('#auth-title', 'Log in or register');
+    await expectText('#auth .fine', 'Reloading or leaving this page signs you out.');
+    /* The page's session ended as it went; the one elsewhere stays. */
+    for (let waited = 0; ; waited += 50) {
+      const live = (await call('GET', '/api/auth/sessions')).data;
+      if (live.length === 1 && live[0].current === true) break;
+      assert.ok(waited < WAIT_MS, `the page's session is still live: ${JSON.stringify(live)}`);
+      await new Promise((done) => setTimeout(done, 50));
+    }
     await expectHidden('#app');
     await expectHidden('#who');
     assert.equal(await page.locator('#tasks > li').count(), 0);
@@ -710,6 +753,13 @@ async function session(context) {
     await expectHidden('#app');
     assert.equal(await page.locator('#tasks > li').count(), 0);
     assert.equal(await focused(), '#email');
+  });
+
+  await accountSteps({
+    step, page, base: BASE, email,
+    password: () => password,
+    setPassword: (pw) => { password = pw; },
+    device, call, logInElsewhere, logInAnswer,
   });
 
   await step('the rate limit: 429 with Retry-After, as sent', async () => {
