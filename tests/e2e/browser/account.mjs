@@ -9,8 +9,10 @@
  */
 import assert from 'node:assert/strict';
 
-/* How long one expectation may wait for the screen to show it. */
-const WAIT_MS = 10000;
+/* How long one expectation may wait for the screen to show it: most
+ * steps wait for a password's scrypt (login, password change, deletion),
+ * which takes seconds on a busy machine. */
+const WAIT_MS = 60000;
 /* tests/run --browser's JWT_EXPIRES_IN, and the API's leeway past `exp`
  * (docs/API.md "Tokens issued here"). */
 const EXPIRES_IN_S = 20;
