@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "support/helpers.h"
+#include "support/issuer.h"
 #include "support/sessions.h"
 
 #define PASSWORD "quartz-lantern-orbit-42"
@@ -292,6 +293,43 @@ Test(sessions, a_sid_must_be_a_live_session_of_the_tokens_subject)
 	t = signed_token(a.user, "42");
 	expect_401(http_json("GET", "/api/auth/me", t, NULL),
 	    "Invalid authentication token", "sid 42");
+	free(t);
+}
+
+/* The external issuer's token for sub, with a sid claim of its own. */
+static char *
+issuer_token_with_sid(const char *sub, const char *sid)
+{
+	char kid[33], *payload, *with, *t;
+	EVP_PKEY *k = issuer_key("ed25519", kid);
+
+	payload = issuer_payload(sub, NULL, ISSUER_URL, (long)time(NULL) + 600);
+	payload[strlen(payload) - 1] = '\0';
+	cr_assert(asprintf(&with, "%s,\"sid\":\"%s\"}", payload, sid) > 0);
+	t = issuer_sign(k, "EdDSA", kid, with);
+	free(with);
+	free(payload);
+	EVP_PKEY_free(k);
+	return t;
+}
+
+Test(sessions, the_external_issuers_sid_is_its_own)
+{
+	struct session_tokens a;
+	char email[128], sub[37], *t;
+
+	/* docs/API.md "Session tokens": not ours, so ignored, whatever it is. */
+	fresh_session(&a, email);
+	end_session(&a);
+	test_uuid(sub);
+	t = issuer_token_with_sid(sub, "better-auth-session-7");
+	answers("GET", "/api/auth/me", t, NULL, 200);
+	free(t);
+	/* Even one naming an ended session of ours. */
+	test_uuid(sub);
+	t = issuer_token_with_sid(sub, a.sid);
+	answers("GET", "/api/auth/me", t, NULL, 200);
+	answers("GET", "/api/tasks", t, NULL, 200);
 	free(t);
 }
 
