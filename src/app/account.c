@@ -1,7 +1,7 @@
 /*
  * account.c: the password checks password change and account deletion
  * share: the body's password member, the account's stored hash, and the
- * 403 of a wrong password.
+ * 403 of a wrong password, counted as a failed login.
  */
 #include <stdio.h>
 
@@ -9,6 +9,7 @@
 
 #include "app/account.h"
 #include "app/app.h"
+#include "app/login_guard.h"
 #include "auth/password.h"
 #include "db/columns.h"
 #include "json/json.h"
@@ -84,12 +85,29 @@ account_free(struct account *a)
 	a->email = a->email_key = a->hash = NULL;
 }
 
+/*
+ * docs/API.md "Failed logins": an account with a password is its email's
+ * count, as login's, so a stolen token cannot guess it faster than login
+ * could. One without has no password to guess, and its email (an
+ * external issuer's, for show) binds nothing here: it counts for no one.
+ */
 int
 account_password_check(struct ctx *c, const struct account *a,
     const char *password)
 {
-	if (a->hash != NULL && password_verify(a->hash, password) == 1)
-		return 1;
-	response_error(c->res, 403, ACCOUNT_WRONG_PASSWORD);
-	return 0;
+	struct login_guard guard;
+	int ok;
+
+	if (a->hash == NULL || a->email_key == NULL) {
+		response_error(c->res, 403, ACCOUNT_WRONG_PASSWORD);
+		return 0;
+	}
+	if (!login_guard_enter(c, &guard, a->email_key))
+		return 0;
+	ok = password_verify(a->hash, password) == 1;
+	if (!login_guard_settle(c, &guard, ok))
+		return 0;
+	if (!ok)
+		response_error(c->res, 403, ACCOUNT_WRONG_PASSWORD);
+	return ok;
 }

@@ -41,9 +41,12 @@ int account_read(struct ctx *c, struct account *a);
 void account_free(struct account *a);
 
 /*
- * Checks password against a's (a must have one). Returns 1 when it
- * matches; otherwise answers 403 ACCOUNT_WRONG_PASSWORD and returns 0.
- * Costs one scrypt check (about 50 ms): only low_priority routes call it.
+ * Checks password against a's, as a login attempt of its email
+ * (app/login_guard.h). Returns 1 when it matches; otherwise answers and
+ * returns 0: 429 while the email is throttled (the password unchecked),
+ * 403 ACCOUNT_WRONG_PASSWORD when it does not match or a has none, or
+ * 503/500. Costs one scrypt check (about 50 ms) and up to two round
+ * trips.
  */
 int account_password_check(struct ctx *c, const struct account *a,
     const char *password);

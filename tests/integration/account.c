@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <json-c/json.h>
@@ -21,6 +23,9 @@
 #define CURRENT_422 "current_password must be a string"
 #define NEW_422 "new_password must be a string of 8 to 128 characters"
 #define DELETE_422 "password must be a string"
+/* The failed logins counted for an email ($1), 0 when none. */
+#define FAILURES "SELECT COALESCE(sum(failures), 0) FROM login_failures " \
+	"WHERE email_key = $1"
 /* Room for a refresh token: 43 characters of base64url, and more. */
 #define REFRESH_BYTES 128
 
@@ -42,7 +47,8 @@ expect(struct http_res *r, long status, const char *want, const char *what)
 }
 
 /*
- * POST /api/auth/login: its access token (free()), or NULL on a 401; its
+ * POST /api/auth/login: its access token (free()), or NULL on a 401 (or
+ * the 429 of failed logins, when the test takes 429s as answers); its
  * refresh token in refresh when that is not NULL.
  */
 static char *
@@ -55,8 +61,8 @@ login(const char *email, const char *password, char refresh[REFRESH_BYTES])
 	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}",
 	    email, password);
 	r = http_json("POST", "/api/auth/login", NULL, body);
-	cr_assert(r->status == 200 || r->status == 401, "login: %ld %s",
-	    r->status, r->body);
+	cr_assert(r->status == 200 || r->status == 401 || (r->status == 429 &&
+	    !http_retry_429), "login: %ld %s", r->status, r->body);
 	if (r->status == 200) {
 		cr_assert_not_null(token = strdup(json_str(r, "access_token")));
 		cr_assert_not_null(json_str(r, "refresh_token"), "%s", r->body);
@@ -309,6 +315,89 @@ Test(account, an_ended_session_cannot_change_the_password)
 	    "\"new_password\":\"" PASSWORD "\"}"), 401, ENDED, "ended");
 	logs_in(email, PASSWORD, 0);
 	free(b);
+	free(a);
+}
+
+/*
+ * docs/API.md "Password change", "Account deletion": a wrong password is
+ * a failed login of the account's email (docs/API.md "Failed logins"):
+ * after 5, 429 with Retry-After, the password unchecked, on every route
+ * that takes it; a right one once the wait is over resets the count.
+ */
+Test(account, wrong_passwords_count_as_failed_logins)
+{
+	char email[128], id[64], body[512];
+	char *a = account_new(email, sizeof(email), id);
+	struct http_res *r;
+
+	http_retry_429 = 0;
+	for (int i = 0; i < 3; i++)
+		expect(change(a, "{\"current_password\":\"wrong-" PASSWORD "\","
+		    "\"new_password\":\"" NEW_PASSWORD "\"}"), 403, WRONG,
+		    "a wrong current password");
+	for (int i = 0; i < 2; i++)
+		expect(forget(a, "{\"password\":\"wrong-" PASSWORD "\"}"), 403,
+		    WRONG, "a wrong password to delete");
+	/* An ASCII address is its own key (docs/API.md "Email addresses"). */
+	cr_assert_eq(owner_count(FAILURES, email), 5);
+	/*
+	 * The wait after 5 is one second, which a slow host may spend
+	 * between two requests: the count is raised to one whose wait is
+	 * the longest, so the next attempts are surely within it.
+	 */
+	free(owner_value("UPDATE login_failures SET failures = 15 "
+	    "WHERE email_key = $1", email));
+	r = change(a, "{\"current_password\":\"" PASSWORD "\","
+	    "\"new_password\":\"" NEW_PASSWORD "\"}");
+	cr_assert_not_null(http_header(r, "Retry-After"), "%s", r->headers);
+	cr_assert_gt(atol(http_header(r, "Retry-After")), 800);
+	expect(r, 429, "Too many failed logins", "the right one, too early");
+	expect(forget(a, "{\"password\":\"" PASSWORD "\"}"), 429,
+	    "Too many failed logins", "delete, too early");
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}",
+	    email, PASSWORD);
+	expect(http_json("POST", "/api/auth/login", NULL, body), 429,
+	    "Too many failed logins", "login shares the count");
+	cr_assert_eq(owner_count(FAILURES, email), 15, "a 429 is no failure");
+	/* The wait over, the right password passes and the count ends. */
+	free(owner_value("UPDATE login_failures SET last_failed_at = now() - "
+	    "interval '1000 seconds' WHERE email_key = $1", email));
+	expect(change(a, "{\"current_password\":\"" PASSWORD "\","
+	    "\"new_password\":\"" NEW_PASSWORD "\"}"), 204, NULL, "change");
+	cr_assert_eq(owner_count(FAILURES, email), 0, "the count did not end");
+	expect(forget(a, "{\"password\":\"" PASSWORD "\"}"), 403, WRONG,
+	    "the old password, after the count ended");
+	cr_assert_eq(owner_count(FAILURES, email), 1);
+	logs_in(email, NEW_PASSWORD, 1);
+	http_retry_429 = 1;
+	free(a);
+}
+
+/*
+ * docs/API.md "Account deletion": a password sent for an account without
+ * one is 403 and counts for no one, even when its token's email is a
+ * registered account's (docs/API.md "Users on first need": it binds
+ * nothing).
+ */
+Test(account, a_password_for_an_account_without_one_counts_for_no_one)
+{
+	char email[128], id[64], subject[37], payload[512];
+	char *a = account_new(email, sizeof(email), id), *t;
+
+	test_uuid(subject);
+	snprintf(payload, sizeof(payload), "{\"sub\":\"%s\",\"email\":\"%s\","
+	    "\"exp\":%ld}", subject, email, (long)time(NULL) + 3600);
+	t = token_sign(payload, test_secret(), "HS256");
+	http_retry_429 = 0;
+	for (int i = 0; i < 6; i++)
+		expect(forget(t, "{\"password\":\"" PASSWORD "\"}"), 403, WRONG,
+		    "a password for a user without one");
+	cr_assert_eq(owner_count(FAILURES, email), 0, "the email was counted");
+	logs_in(email, PASSWORD, 1);
+	http_retry_429 = 1;
+	expect(forget(t, NULL), 204, NULL, "no body");
+	me_is(a, 200, "the registered account with the same email");
+	free(t);
 	free(a);
 }
 
