@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "jwks/jwks.h"
+#include "mail/mail.h"
 #include "text/text.h"
 
 /* settings.def's KIND column. */
@@ -66,6 +67,7 @@ static int refuse(const struct setting *s, char *err, size_t errlen);
 static int set_defaults(struct config *cfg, char *err, size_t errlen);
 static int set_string(char **slot, const char *value);
 static int open_jwks(struct config *cfg, char *err, size_t errlen);
+static int check_mail(const struct config *cfg, char *err, size_t errlen);
 
 int
 config_check(struct config *cfg, char *err, size_t errlen)
@@ -95,7 +97,8 @@ config_check(struct config *cfg, char *err, size_t errlen)
 		    CONFIG_SECRET_MIN);
 		return -1;
 	}
-	if (set_defaults(cfg, err, errlen) != 0)
+	if (set_defaults(cfg, err, errlen) != 0 ||
+	    check_mail(cfg, err, errlen) != 0)
 		return -1;
 	if (jwks && cfg->jwks == NULL && open_jwks(cfg, err, errlen) != 0)
 		return -1;
@@ -144,6 +147,36 @@ open_jwks(struct config *cfg, char *err, size_t errlen)
 	s.retry_seconds = cfg->jwt_jwks_retry_seconds;
 	if ((cfg->jwks = jwks_open(&s, why, sizeof(why))) == NULL) {
 		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * docs/API.md "Password reset": with SMTP_URL, a mail can be sent and
+ * its link made, or the programs do not start. Without it the rest is
+ * not looked at: password reset is off.
+ */
+static int
+check_mail(const struct config *cfg, char *err, size_t errlen)
+{
+	char address[256];
+	const char *u = cfg->password_reset_url;
+
+	if (cfg->smtp_url == NULL)
+		return 0;
+	if (mail_url_check(cfg->smtp_url, err, errlen) != 0)
+		return -1;
+	if (cfg->smtp_from == NULL ||
+	    mail_address(cfg->smtp_from, address, sizeof(address)) != 0) {
+		snprintf(err, errlen, "SMTP_FROM must be an address (addr@host or "
+		    "Name <addr@host>) when SMTP_URL is set");
+		return -1;
+	}
+	if (u == NULL || strstr(u, CONFIG_RESET_TOKEN) == NULL ||
+	    strpbrk(u, " \t\r\n") != NULL) {
+		snprintf(err, errlen, "PASSWORD_RESET_URL must be a link holding "
+		    CONFIG_RESET_TOKEN ", without spaces, when SMTP_URL is set");
 		return -1;
 	}
 	return 0;

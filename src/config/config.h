@@ -24,6 +24,11 @@
 /* docs/API.md "Configuration": "the local development database". */
 #define CONFIG_DEFAULT_DATABASE_URL "postgresql:///taskapi"
 
+/*
+ * docs/API.md "Password reset": where PASSWORD_RESET_URL takes the token.
+ */
+#define CONFIG_RESET_TOKEN "{token}"
+
 /* A macro's value as a string literal: 86400 becomes "86400". */
 #define CONFIG_TEXT(x) CONFIG_TEXT_(x)
 #define CONFIG_TEXT_(x) #x
