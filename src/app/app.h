@@ -31,10 +31,11 @@ int app_main(const char *route_name, const struct app_handler *handlers);
 /*
  * One request, from a parsed request to a finished response: the loop
  * calls it for each request, under FastCGI and plain CGI alike. handlers
- * has a handler for each of route's methods.
+ * has a handler for each of route's methods. What the handler leaves for
+ * after the answer is in *after (ctx_after_run runs it).
  */
 void app_handle(const struct route *route, const struct app_handler *handlers,
     const struct config *cfg, struct db *db, const struct request *req,
-    struct response *res, time_t now);
+    struct response *res, time_t now, struct ctx_after *after);
 
 #endif

@@ -16,6 +16,19 @@
 
 struct json_object;
 
+/*
+ * Work a handler leaves for after its answer: the loop runs it once the
+ * web server has the whole answer (FastCGI's end of request, or plain
+ * CGI's closed stdout), so the answer's time does not depend on it
+ * (docs/API.md "Password reset": the mail). It runs with the settings
+ * alone: the request is gone by then. arg is malloc()ed and freed after.
+ */
+typedef void (*ctx_after_fn)(const struct config *cfg, void *arg);
+struct ctx_after {
+	ctx_after_fn run;
+	void *arg;
+};
+
 struct ctx {
 	const struct config *cfg;
 	struct db *db;
@@ -23,6 +36,7 @@ struct ctx {
 	struct response *res;
 	struct token_claims claims;	/* filled for ROUTE_AUTH_REQUIRED methods */
 	time_t now;
+	struct ctx_after *after;	/* the loop's, for ctx_after_set */
 };
 
 /* A route's handler of one method: answers into c->res. */
@@ -47,5 +61,10 @@ void ctx_unavailable(struct ctx *c);
  */
 void ctx_internal(struct ctx *c, const char *what, const char *why);
 #define CTX_SESSION_ENDED "Session has ended"
+
+/* Leaves run(cfg, arg) for after the answer; arg is the loop's to free. */
+void ctx_after_set(struct ctx *c, ctx_after_fn run, void *arg);
+/* Runs what a handler left, if anything, and frees its arg. */
+void ctx_after_run(struct ctx_after *after, const struct config *cfg);
 
 #endif

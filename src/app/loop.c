@@ -122,6 +122,7 @@ serve_fcgi(const struct route *route, const struct app_handler *handlers,
 	if (cfg->database_read_url != NULL)
 		replica_attach(&db, &read, cfg->database_read_url);
 	while (FCGX_Accept_r(&fr) >= 0) {
+		struct ctx_after after = { NULL, NULL };
 		struct request req;
 		struct response res;
 
@@ -130,12 +131,14 @@ serve_fcgi(const struct route *route, const struct app_handler *handlers,
 			response_error(&res, 500, status_detail(500));
 		else
 			app_handle(route, handlers, cfg, &db, &req, &res,
-			    time(NULL));
+			    time(NULL), &after);
 		(void)response_write(&res, fcgi_write, &fr);
 		response_free(&res);
 		request_free(&req);
 		finish_without_linger(&fr);
 		FCGX_Finish_r(&fr);
+		/* The web server has ended the answer: now the rest. */
+		ctx_after_run(&after, cfg);
 	}
 	db_close(&db);
 	return 0;
@@ -187,6 +190,7 @@ static int
 serve_cgi(const struct route *route, const struct app_handler *handlers,
     const struct config *cfg)
 {
+	struct ctx_after after = { NULL, NULL };
 	struct body_cgi_input in;
 	struct request req;
 	struct response res;
@@ -211,12 +215,22 @@ serve_cgi(const struct route *route, const struct app_handler *handlers,
 	else if (in.timed_out)
 		response_error(&res, 408, status_detail(408));
 	else
-		app_handle(route, handlers, cfg, &db, &req, &res, time(NULL));
+		app_handle(route, handlers, cfg, &db, &req, &res, time(NULL),
+		    &after);
 	if (response_write_cgi(&res) != 0)
 		rc = 1;
 	response_free(&res);
 	request_free(&req);
 	db_close(&db);
+	/*
+	 * The web server's answer ends when stdout does: close it before
+	 * the rest. Apache then signals the process (SIGTERM, ignored here
+	 * but for the loop's flag) and kills it 3 s later (mod_cgi's
+	 * APR_KILL_AFTER_TIMEOUT): what is left must fit in that.
+	 */
+	if (after.run != NULL && fclose(stdout) != 0)
+		rc = 1;
+	ctx_after_run(&after, cfg);
 	return rc;
 }
 

@@ -24,12 +24,13 @@ static void run_handler(struct ctx *c, const struct route_method *m,
 void
 app_handle(const struct route *route, const struct app_handler *handlers,
     const struct config *cfg, struct db *db, const struct request *req,
-    struct response *res, time_t now)
+    struct response *res, time_t now, struct ctx_after *after)
 {
 	const struct route_method *m;
 	ctx_handler_fn handler;
 	struct ctx c = {
-		.cfg = cfg, .db = db, .req = req, .res = res, .now = now
+		.cfg = cfg, .db = db, .req = req, .res = res, .now = now,
+		.after = after
 	};
 
 	/* docs/API.md "Methods": OPTIONS is always served, unauthenticated. */
