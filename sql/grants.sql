@@ -26,3 +26,8 @@ GRANT EXECUTE ON FUNCTION session_start(text, bytea, text, integer, integer),
 -- The account's own writes (015_account.sql), on its subject only.
 GRANT EXECUTE ON FUNCTION account_password_change(text, uuid, text, text),
     account_delete(text, text) TO :"app_role";
+-- Password reset (014_password_resets.sql): the tokens' table only through
+-- its functions, which run as the owner.
+GRANT EXECUTE ON FUNCTION password_reset_request(text, bytea),
+    password_reset_email(bytea), password_reset_confirm(bytea, text)
+    TO :"app_role";

@@ -147,6 +147,17 @@ user_answer_accounts_here(struct ctx *c)
 	return 0;
 }
 
+int
+user_answer_reset_here(struct ctx *c)
+{
+	if (!user_answer_accounts_here(c))
+		return 0;
+	if (c->cfg->smtp_url != NULL)
+		return 1;
+	response_error(c->res, 404, USER_ANSWER_RESET_OFF);
+	return 0;
+}
+
 /*
  * docs/API.md "Users on first need": an external issuer's subject gets a
  * users row on first need, with the token's email when it is valid, else

@@ -46,6 +46,13 @@ void user_answer_session(struct ctx *c, int status, const PGresult *res,
 int user_answer_accounts_here(struct ctx *c);
 
 /*
+ * docs/API.md "Password reset": as user_answer_accounts_here, then 404
+ * without SMTP_URL. Returns 1 when password reset is served here.
+ */
+#define USER_ANSWER_RESET_OFF "Password reset is not configured"
+int user_answer_reset_here(struct ctx *c);
+
+/*
  * Makes sure the token's subject has a users row (an external issuer's
  * user). Returns 0, or -1 after answering 503 or 500.
  */

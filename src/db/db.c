@@ -184,6 +184,19 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	    "WHERE user_id = $1 AND ended_at IS NULL "
 	    "AND now() < idle_expires_at AND now() < max_expires_at "
 	    "ORDER BY created_at DESC, id DESC",
+	/*
+	 * docs/API.md "Password reset" (sql/014_password_resets.sql): $1 the
+	 * email's key and $2 the new token's SHA-256 (bytea, "\\x" and hex):
+	 * the address to mail, or NULL, in a transaction whose commit does
+	 * not wait for its WAL flush, whichever way it went (the SQL says
+	 * why). Then $1 a token's SHA-256: its account's address, or NULL;
+	 * and with $2 the new password's hash: whether it was used up and
+	 * the password set.
+	 */
+	[STMT_RESET_REQUEST] = "SELECT password_reset_request($1, $2), "
+	    "set_config('synchronous_commit', 'off', true)",
+	[STMT_RESET_EMAIL] = "SELECT password_reset_email($1)",
+	[STMT_RESET_CONFIRM] = "SELECT password_reset_confirm($1, $2)",
 };
 
 /*

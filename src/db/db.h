@@ -65,6 +65,10 @@ enum db_stmt {
 	/* docs/API.md "Logout", "Session list". */
 	STMT_SESSION_END,
 	STMT_SESSION_LIST,
+	/* docs/API.md "Password reset": the answer in the first column (db.c). */
+	STMT_RESET_REQUEST,
+	STMT_RESET_EMAIL,
+	STMT_RESET_CONFIRM,
 	STMT_COUNT_
 };
 

@@ -127,13 +127,16 @@ Test(routes, methods_carry_their_authentication)
 	cr_expect_eq(route_find_method(health, "GET")->auth, ROUTE_AUTH_NONE);
 	/*
 	 * Only register, login, refresh (docs/API.md "Refresh": its body is
-	 * the credential) and health are open; everything else needs one.
+	 * the credential), health and password reset's two routes
+	 * (docs/API.md "Password reset") are open; everything else needs one.
 	 */
 	for (const struct route *r = route_table; r->name != NULL; r++) {
 		enum route_auth want = strcmp(r->name, "auth_register") == 0 ||
 		    strcmp(r->name, "auth_login") == 0 ||
 		    strcmp(r->name, "auth_refresh") == 0 ||
-		    strcmp(r->name, "health") == 0 ?
+		    strcmp(r->name, "health") == 0 ||
+		    strcmp(r->name, "auth_password_reset") == 0 ||
+		    strcmp(r->name, "auth_password_reset_confirm") == 0 ?
 		    ROUTE_AUTH_NONE : ROUTE_AUTH_REQUIRED;
 
 		for (const struct route_method *m = r->methods; m->method != NULL; m++)
