@@ -1,6 +1,6 @@
 /*
- * auth_password_reset: POST /api/auth/password-reset (docs/API.md
- * "Password reset"): a reset link by mail, for an account registered here.
+ * auth_password_reset: POST /api/auth/password-reset, a reset link by
+ * mail for an account registered here (docs/API.md "Password reset").
  */
 #include <stdio.h>
 #include <stdlib.h>

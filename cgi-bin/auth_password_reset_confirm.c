@@ -1,6 +1,6 @@
 /*
- * auth_password_reset_confirm: POST /api/auth/password-reset/confirm
- * (docs/API.md "Password reset"): a mailed token sets a new password.
+ * auth_password_reset_confirm: POST /api/auth/password-reset/confirm, a
+ * mailed token sets a new password (docs/API.md "Password reset").
  */
 #include <json-c/json.h>
 
@@ -8,6 +8,7 @@
 #include "app/user_answer.h"
 #include "auth/password.h"
 #include "auth/reset.h"
+#include "auth/strength.h"
 #include "domain/user.h"
 #include "json/json.h"
 
@@ -31,7 +32,8 @@ main(void)
 
 /*
  * The body's checks (422), then the token (400): its account is looked
- * up first, the new password checked, and only a password that passes is
+ * up first, the new password checked against its email's local part
+ * (docs/API.md "Password rules"), and only a password that passes is
  * hashed and set, in the statement that uses the token up and ends every
  * session of the account. A refused password leaves the token usable.
  */
@@ -40,7 +42,7 @@ confirm_reset(struct ctx *c)
 {
 	struct json_object *body;
 	char hash[RESET_HASH_TEXT_BYTES], pw[PASSWORD_HASH_BYTES];
-	const char *token, *password, *params[2];
+	const char *token, *password, *params[2], *refusal;
 	size_t token_len;
 	PGresult *res = NULL;
 
@@ -58,6 +60,11 @@ confirm_reset(struct ctx *c)
 		goto out;
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
 		response_error(c->res, 400, RESET_INVALID);
+		goto out;
+	}
+	if ((refusal = strength_refusal("new_password", password,
+	    PQgetvalue(res, 0, 0))) != NULL) {
+		response_error(c->res, 422, refusal);
 		goto out;
 	}
 	if (password_hash(password, pw) != 0) {
@@ -79,32 +86,31 @@ out:
 }
 
 /*
- * docs/API.md "Password reset", "Password rules": both fields strings,
- * neither holding U+0000 or a lone surrogate, and the new password of 8
- * to 128 characters. Returns 0, or -1 after answering 422.
+ * docs/API.md "Password reset", "Password rules": the token a string, the
+ * new password one of 8 to 128 characters (its strength needs the
+ * account's email, so it waits for the token), neither holding U+0000 or
+ * a lone surrogate. Returns 0, or -1 after answering 422.
  */
 static int
 read_body(struct ctx *c, struct json_object *body, const char **token,
     size_t *token_len, const char **password)
 {
 	enum json_text tr, pr;
+	const char *refusal;
 	size_t plen;
 
 	tr = json_member_text(body, "token", 0, (size_t)-1, token, token_len);
-	pr = json_member_text(body, "new_password", USER_PASSWORD_MIN,
-	    USER_PASSWORD_MAX, password, &plen);
-	if (tr == JSON_TEXT_MISSING || tr == JSON_TEXT_NULL ||
-	    tr == JSON_TEXT_NOT_STRING || pr == JSON_TEXT_MISSING ||
-	    pr == JSON_TEXT_NULL || pr == JSON_TEXT_NOT_STRING)
-		response_error(c->res, 422,
-		    "token and new_password are required strings");
-	else if (tr == JSON_TEXT_BAD_TEXT || pr == JSON_TEXT_BAD_TEXT)
+	pr = json_member_text(body, "new_password", 0, (size_t)-1, password,
+	    &plen);
+	if (tr == JSON_TEXT_BAD_TEXT || pr == JSON_TEXT_BAD_TEXT)
 		response_error(c->res, 422, tr == JSON_TEXT_BAD_TEXT ?
 		    "token must not contain U+0000 or lone surrogates" :
 		    "new_password must not contain U+0000 or lone surrogates");
-	else if (pr != JSON_TEXT_OK)
-		response_error(c->res, 422,
-		    "new_password must be a string of 8 to 128 characters");
+	else if (tr != JSON_TEXT_OK)
+		response_error(c->res, 422, "token must be a string");
+	else if ((refusal = strength_refusal("new_password",
+	    pr == JSON_TEXT_OK ? *password : NULL, NULL)) != NULL)
+		response_error(c->res, 422, refusal);
 	else
 		return 0;
 	return -1;

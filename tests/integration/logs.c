@@ -4,9 +4,10 @@
  * nginx's access and error logs, every route program's log, PostgreSQL's
  * log and the stack's own output. None may hold the signing secrets, a
  * token (every JWT starts with "eyJ", the base64 of '{"'), a bearer
- * credential, a refresh token the suite was given, or the SHA-256 of one
- * (docs/API.md "Session tokens": stored only as a hash, and the hash is
- * as good as the token to whoever reads the database with it).
+ * credential, a refresh token the suite was given or a password reset
+ * token the run's mails carried, or the SHA-256 of one (docs/API.md
+ * "Session tokens", "Password reset": stored only as a hash, and the hash
+ * is as good as the token to whoever reads the database with it).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -26,12 +27,14 @@ contains(const char *hay, size_t len, const char *needle)
 	return memmem(hay, len, needle, strlen(needle)) != NULL;
 }
 
+static int is_b64url(char c);
+
 /* A sorted set of words of one width, looked up with bsearch. */
 struct words {
 	char **v;
 	size_t n, cap;
 };
-/* Refresh tokens (43 characters) and their hashes in hex (64). */
+/* Refresh and reset tokens (43 characters) and their hashes in hex (64). */
 static struct words tokens, hashes;
 
 static int
@@ -50,17 +53,68 @@ words_add(struct words *w, const char *s)
 	cr_assert_not_null(w->v[w->n++] = strdup(s));
 }
 
+/* A token and its SHA-256 in hex, to the sets. */
+static void
+words_add_token(const char *token)
+{
+	unsigned char d[SHA256_DIGEST_LENGTH];
+	char hex[2 * SHA256_DIGEST_LENGTH + 1];
+
+	words_add(&tokens, token);
+	SHA256((const unsigned char *)token, strlen(token), d);
+	for (size_t i = 0; i < sizeof(d); i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	words_add(&hashes, hex);
+}
+
+/*
+ * The token of each password reset link the run's SMTP server received
+ * (TASKAPI_TEST_SMTP_DIR, tests/support/smtp-sink.py): 43 base64url
+ * characters after "token=".
+ */
+static void
+reset_tokens_read(void)
+{
+	const char *dir = getenv("TASKAPI_TEST_SMTP_DIR");
+	char path[8192], token[44];
+	struct dirent *e;
+	DIR *d;
+
+	cr_assert(dir != NULL, "TASKAPI_TEST_SMTP_DIR is not set: run make test");
+	cr_assert((d = opendir(dir)) != NULL, "no mail folder %s", dir);
+	while ((e = readdir(d)) != NULL) {
+		size_t len, n;
+		char *text, *p;
+
+		if (e->d_name[0] == '.' || strstr(e->d_name, ".json") == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		cr_assert_not_null(text = key_read_file_len(path, &len), "%s", path);
+		for (p = text; (p = strstr(p, "token=")) != NULL; p += 6) {
+			for (n = 0; n < 44 && is_b64url(p[6 + n]); n++)
+				;
+			if (n != 43)
+				continue;
+			memcpy(token, p + 6, 43);
+			token[43] = '\0';
+			words_add_token(token);
+		}
+		free(text);
+	}
+	closedir(d);
+}
+
 /*
  * Reads the run's refresh tokens (those the suite was given, sessions.c)
  * and their hashes, with the hashes the database still held at the end
- * (tests/run wrote them). Every line of each file is one word.
+ * (tests/run wrote them), and the reset tokens of the run's mails. Every
+ * line of each file is one word.
  */
 static void
 words_read(void)
 {
 	const char *run = getenv("TASKAPI_TEST_RUN_DIR");
-	char path[4096], line[256], hex[2 * SHA256_DIGEST_LENGTH + 1];
-	unsigned char d[SHA256_DIGEST_LENGTH];
+	char path[4096], line[256];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/refresh-tokens", run);
@@ -68,11 +122,7 @@ words_read(void)
 		while (fgets(line, sizeof(line), f) != NULL) {
 			line[strcspn(line, "\n")] = '\0';
 			cr_assert_eq(strlen(line), 43, "%s: %s", path, line);
-			words_add(&tokens, line);
-			SHA256((const unsigned char *)line, strlen(line), d);
-			for (size_t i = 0; i < sizeof(d); i++)
-				snprintf(hex + 2 * i, 3, "%02x", d[i]);
-			words_add(&hashes, hex);
+			words_add_token(line);
 		}
 		fclose(f);
 	}
@@ -84,6 +134,7 @@ words_read(void)
 		words_add(&hashes, line);
 	}
 	fclose(f);
+	reset_tokens_read();
 	qsort(tokens.v, tokens.n, sizeof(*tokens.v), word_cmp);
 	qsort(hashes.v, hashes.n, sizeof(*hashes.v), word_cmp);
 }
@@ -140,9 +191,9 @@ scan(const char *path, size_t *bytes, int *files)
 	cr_expect(!contains(text, len, "eyJ"), "%s holds a token", path);
 	cr_expect(!contains(text, len, "Bearer "), "%s holds a credential", path);
 	cr_expect(!holds_a_word(text, len, &tokens, 43),
-	    "%s holds a refresh token", path);
+	    "%s holds a refresh or reset token", path);
 	cr_expect(!holds_a_word(text, len, &hashes, 64),
-	    "%s holds a refresh token's hash", path);
+	    "%s holds a refresh or reset token's hash", path);
 	*bytes += len;
 	(*files)++;
 	free(text);
@@ -192,7 +243,8 @@ Test(logs, hold_no_secret_and_no_token)
 	snprintf(path, sizeof(path), "%s/stack.log", run);
 	scan(path, &bytes, &files);
 	fprintf(stderr, "logs: scanned %d files, %zu bytes, for %zu refresh "
-	    "tokens and %zu hashes\n", files, bytes, tokens.n, hashes.n);
+	    "and reset tokens and %zu hashes\n", files, bytes, tokens.n,
+	    hashes.n);
 	/* The run happened: nginx logged the suite's requests, and every
 	 * route program and PostgreSQL have a log (through Apache, the
 	 * programs' stderr is in its error log: tests/run says how many). A
