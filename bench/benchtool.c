@@ -4,8 +4,8 @@
  * issued by token_issue() with the instance's settings, the time of one
  * password check by password_verify() at the API's scrypt parameters (the
  * floor of the login route is cores / that time), and the statements of
- * src/db/db.c's table, read through db_stmt_text so the SQL floor cannot
- * drift from what the programs prepare.
+ * src/db/statements.c's table, read through db_stmt_text so the SQL floor
+ * cannot drift from what the programs prepare.
  *
  *   benchtool tokens            one token per line read from stdin: a
  *                               subject, and after a tab the session id

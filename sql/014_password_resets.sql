@@ -27,7 +27,7 @@ CREATE INDEX password_resets_expires_idx ON password_resets (expires_at);
 -- mail; else NULL and no token is kept. Whether the account exists must
 -- not show in the time taken (docs/API.md "Password reset"): both ways run
 -- the same pruning, lookup, lock, count and insert, and the statement that calls this
--- (src/db/db.c) sets synchronous_commit off for its transaction, so the
+-- (src/db/statements.c) sets synchronous_commit off for its transaction, so the
 -- one insert costs no WAL flush that the other way would not wait for. (Set
 -- here, it would end with the function: a function with a SET clause
 -- undoes every transaction-local setting made inside it.) A crash may lose

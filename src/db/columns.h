@@ -1,7 +1,7 @@
 /*
  * columns.h: the columns of every statement's result, named, beside the SQL
- * that lists them in the same order (src/db/db.c builds its statements from
- * these lists). Readers of a result name a column, never a position, so a
+ * that lists them in the same order (src/db/statements.c builds its
+ * statements from these lists). Readers of a result name a column, never a position, so a
  * new column is one line in an enum and one in its list here.
  */
 #ifndef TASKAPI_COLUMNS_H
@@ -143,8 +143,8 @@ enum task_page_col {
 	"FROM k LEFT JOIN p ON p.bytes_before < $5 " \
 	"ORDER BY p." col coll " " #dir ", p.id " #dir
 /*
- * Sort number sort's four statements, for src/db/db.c's table from base
- * on (DB_STMT_SORTED): all tasks or one state ($2), from an offset ($4)
+ * Sort number sort's four statements, for src/db/statements.c's table
+ * from base on (DB_STMT_SORTED): all tasks or one state ($2), from an offset ($4)
  * or after a cursor's row ($6, $7), read on in the sort's direction.
  */
 #define COLUMNS_SORTED(base, sort, col, coll, type, dir) \

@@ -12,8 +12,8 @@
 #include <libpq-fe.h>
 
 /*
- * The statements, in src/db/db.c's table; the columns each one returns are
- * named in db/columns.h.
+ * The statements, in src/db/statements.c's table; the columns each one
+ * returns are named in db/columns.h.
  */
 enum db_stmt {
 	STMT_PING,
@@ -65,7 +65,7 @@ enum db_stmt {
 	/* docs/API.md "Logout", "Session list". */
 	STMT_SESSION_END,
 	STMT_SESSION_LIST,
-	/* docs/API.md "Password reset": the answer in the first column (db.c). */
+	/* docs/API.md "Password reset": the answer is the first column. */
 	STMT_RESET_REQUEST,
 	STMT_RESET_EMAIL,
 	STMT_RESET_CONFIRM,

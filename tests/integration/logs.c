@@ -5,9 +5,10 @@
  * log and the stack's own output. None may hold the signing secrets, a
  * token (every JWT starts with "eyJ", the base64 of '{"'), a bearer
  * credential, a refresh token the suite was given or a password reset
- * token the run's mails carried, or the SHA-256 of one (docs/API.md
- * "Session tokens", "Password reset": stored only as a hash, and the hash
- * is as good as the token to whoever reads the database with it).
+ * token the run's mails carried, or the SHA-256 of one: both are stored
+ * only as a hash (docs/API.md "Session tokens",
+ * docs/API.md "Password reset"), and the hash is as good as the token to
+ * whoever reads the database with it.
  */
 #include <dirent.h>
 #include <stdio.h>
