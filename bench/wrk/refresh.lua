@@ -2,7 +2,8 @@
 -- its token up and answers the next one (docs/API.md "Refresh"), so a
 -- chain carries one request at a time. Each thread takes its own share of
 -- the chains (every nthreads-th line of the file, one session's refresh
--- token a line; bench/run makes one for each connection), and each answer's
+-- token a line; bench/run makes one for each connection, and one more a
+-- thread for the call wrk makes to check the script), and each answer's
 -- new token goes back among the thread's free chains for its next request.
 -- A request that finds no free chain (an answer lost with its connection)
 -- sends a token that names no session: its 401 shows in the non-2xx count,
