@@ -49,7 +49,8 @@ all_routes(struct route_allow out[ROUTES_MAX])
 	out[9] = (struct route_allow){ "", "DELETE, OPTIONS", "DELETE" };
 	snprintf(out[9].path, sizeof(out[9].path), "/api/auth/sessions/%s", id);
 	out[10] = (struct route_allow){ "/api/auth/password", "PUT, OPTIONS", "PUT" };
-	return 11;
+	out[11] = (struct route_allow){ "/api/auth/refresh", "POST, OPTIONS", "POST" };
+	return 12;
 }
 
 /* A request with an optional Origin, bearer token and one more header. */
@@ -164,6 +165,8 @@ Test(methods, unserved_methods_are_405_with_the_same_allow)
 		{ "POST", "/api/auth/me", "GET, DELETE, OPTIONS" },
 		{ "GET", "/api/auth/password", "PUT, OPTIONS" },
 		{ "POST", "/api/auth/password", "PUT, OPTIONS" },
+		{ "GET", "/api/auth/refresh", "POST, OPTIONS" },
+		{ "PUT", "/api/auth/refresh", "POST, OPTIONS" },
 		{ "DELETE", "/api/health", "GET, OPTIONS" },
 		{ "POST", item, "GET, PUT, PATCH, DELETE, OPTIONS" },
 		{ "PUT", complete, "PATCH, OPTIONS" },
