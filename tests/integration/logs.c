@@ -136,8 +136,11 @@ words_read(void)
 	}
 	fclose(f);
 	reset_tokens_read();
-	qsort(tokens.v, tokens.n, sizeof(*tokens.v), word_cmp);
-	qsort(hashes.v, hashes.n, sizeof(*hashes.v), word_cmp);
+	/* qsort's array may not be NULL, even empty (UBSan says so). */
+	if (tokens.n > 0)
+		qsort(tokens.v, tokens.n, sizeof(*tokens.v), word_cmp);
+	if (hashes.n > 0)
+		qsort(hashes.v, hashes.n, sizeof(*hashes.v), word_cmp);
 }
 
 static int
