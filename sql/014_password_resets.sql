@@ -3,7 +3,8 @@
 -- is kept here, so a copy of this table resets no password. A token lives
 -- 3600 s and is used once: confirming deletes its row.
 --
--- Applies after 012 (session_end) and reads nothing else of it.
+-- Applies after 012 (session_end) and 013 (login_failures), and reads
+-- nothing else of them.
 
 -- The programs' role has no grant on this table: it reaches it only
 -- through the three functions below, which run as the owner. user_id has
@@ -83,7 +84,9 @@ $$;
 
 -- The confirm: uses up a live token, sets its account's password hash
 -- (scrypt, made by the programs), and ends every reset token and every
--- session of the account. Returns false, changing nothing, when the token
+-- session of the account. It also forgets the account's failed logins
+-- (013_login_failures.sql): whoever confirms has shown they read the
+-- account's mail, and must not wait out a lockout a guesser caused. Returns false, changing nothing, when the token
 -- is unknown, used or expired; of two confirms of one token at once, the
 -- second waits for the first's delete and finds no row.
 CREATE FUNCTION password_reset_confirm(p_token_hash bytea, p_password_hash text)
@@ -91,6 +94,7 @@ RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     v_user text;
+    v_key  text;
 BEGIN
     DELETE FROM password_resets
         WHERE token_hash = p_token_hash AND expires_at > now()
@@ -100,10 +104,12 @@ BEGIN
     END IF;
     DELETE FROM password_resets WHERE user_id = v_user;
     UPDATE users SET password_hash = p_password_hash
-        WHERE id = v_user AND password_hash IS NOT NULL;
+        WHERE id = v_user AND password_hash IS NOT NULL
+        RETURNING email_key INTO v_key;
     IF NOT FOUND THEN
         RETURN false;
     END IF;
+    DELETE FROM login_failures WHERE email_key = v_key;
     PERFORM session_end(v_user, NULL, 'global');
     RETURN true;
 END

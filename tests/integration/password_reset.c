@@ -309,6 +309,15 @@ Test(password_reset, the_confirm_ends_every_session, .timeout = 60)
 	cr_assert_eq(r->status, 401, "%ld %s", r->status, r->body);
 	cr_assert_str_eq(detail(r), "Session has ended");
 	http_free(r);
+	/* docs/API.md "Refresh": an ended session's refresh token is refused. */
+	r = session_refresh(a.refresh, NULL);
+	cr_assert_eq(r->status, 401, "%ld %s", r->status, r->body);
+	cr_assert_str_eq(detail(r), "Invalid refresh token");
+	http_free(r);
+	r = session_refresh(b.refresh, NULL);
+	cr_assert_eq(r->status, 401, "%ld %s", r->status, r->body);
+	cr_assert_str_eq(detail(r), "Invalid refresh token");
+	http_free(r);
 	cr_assert_eq(owner_sql_long("SELECT count(*) FROM sessions WHERE "
 	    "user_id = $1 AND ended_at IS NULL", a.user, NULL), 0);
 	cr_assert_eq(owner_sql_long("SELECT count(*) FROM sessions WHERE "
@@ -375,6 +384,29 @@ Test(password_reset, bad_bodies_and_tokens, .timeout = 60)
 	cr_assert_eq(confirm(token, local, why, sizeof(why)), 422);
 	cr_assert_str_eq(why, "Password is too common");
 	cr_assert_eq(confirm(token, NEW_PASSWORD, why, sizeof(why)), 204, "%s", why);
+}
+
+/*
+ * A confirm forgets the account's failed logins (decided here: docs/API.md
+ * "Password reset"): a login locked out for minutes by someone guessing
+ * works at once with the new password.
+ */
+Test(password_reset, the_confirm_ends_a_lockout, .timeout = 60)
+{
+	char email[128], token[64], why[128];
+
+	account(email, sizeof(email));
+	/* 12 failures just now: the next attempt must wait 2^7 s. */
+	owner_sql_long("WITH f AS (INSERT INTO login_failures (email_key, "
+	    "failures, last_failed_at) VALUES ($1, 12, now()) RETURNING 1) "
+	    "SELECT count(*) FROM f", email, NULL);
+	/* The 429 itself, not a retry after its Retry-After. */
+	http_retry_429 = 0;
+	cr_assert_eq(login(email, PASSWORD), 429);
+	http_retry_429 = 1;
+	mailed_token(email, token);
+	cr_assert_eq(confirm(token, NEW_PASSWORD, why, sizeof(why)), 204, "%s", why);
+	cr_assert_eq(login(email, NEW_PASSWORD), 200);
 }
 
 static int
