@@ -387,9 +387,9 @@ Test(password_reset, bad_bodies_and_tokens, .timeout = 60)
 }
 
 /*
- * A confirm forgets the account's failed logins (decided here: docs/API.md
- * "Password reset"): a login locked out for minutes by someone guessing
- * works at once with the new password.
+ * A confirm forgets the account's failed logins (decided here, in
+ * docs/API.md "Password reset"): a login locked out for minutes by someone
+ * guessing works at once with the new password.
  */
 Test(password_reset, the_confirm_ends_a_lockout, .timeout = 60)
 {
