@@ -69,37 +69,53 @@ words_add_token(const char *token)
 }
 
 /*
+ * The reset tokens of one mail's text: 43 base64url characters after
+ * marker.
+ */
+static void
+reset_tokens_after(const char *text, const char *marker)
+{
+	size_t skip = strlen(marker), n;
+	char token[44];
+	const char *p;
+
+	for (p = text; (p = strstr(p, marker)) != NULL; p += skip) {
+		for (n = 0; n < 44 && is_b64url(p[skip + n]); n++)
+			;
+		if (n != 43)
+			continue;
+		memcpy(token, p + skip, 43);
+		token[43] = '\0';
+		words_add_token(token);
+	}
+}
+
+/*
  * The token of each password reset link the run's SMTP server received
- * (TASKAPI_TEST_SMTP_DIR, tests/support/smtp-sink.py): 43 base64url
- * characters after "token=".
+ * (TASKAPI_TEST_SMTP_DIR, tests/support/smtp-sink.py): after "token=" in
+ * the suite's links, after "#reset=" in the browser's, which open the
+ * page (docs/API.md "The page").
  */
 static void
 reset_tokens_read(void)
 {
 	const char *dir = getenv("TASKAPI_TEST_SMTP_DIR");
-	char path[8192], token[44];
+	char path[8192];
 	struct dirent *e;
 	DIR *d;
 
 	cr_assert(dir != NULL, "TASKAPI_TEST_SMTP_DIR is not set: run make test");
 	cr_assert((d = opendir(dir)) != NULL, "no mail folder %s", dir);
 	while ((e = readdir(d)) != NULL) {
-		size_t len, n;
-		char *text, *p;
+		size_t len;
+		char *text;
 
 		if (e->d_name[0] == '.' || strstr(e->d_name, ".json") == NULL)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		cr_assert_not_null(text = key_read_file_len(path, &len), "%s", path);
-		for (p = text; (p = strstr(p, "token=")) != NULL; p += 6) {
-			for (n = 0; n < 44 && is_b64url(p[6 + n]); n++)
-				;
-			if (n != 43)
-				continue;
-			memcpy(token, p + 6, 43);
-			token[43] = '\0';
-			words_add_token(token);
-		}
+		reset_tokens_after(text, "token=");
+		reset_tokens_after(text, "#reset=");
 		free(text);
 	}
 	closedir(d);

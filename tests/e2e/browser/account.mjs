@@ -5,9 +5,13 @@
  * The scheduled refresh is waited for as it comes (JWT_EXPIRES_IN is 20 s
  * in tests/run --browser); one device's clock is stopped (Playwright's
  * clock: its timers do not run) so that its access token really expires
- * at the API, which then answers `Token has expired`.
+ * at the API, which then answers `Token has expired`. The reset link is
+ * read from the mail the real SMTP server of the run received
+ * (TASKAPI_TEST_SMTP_DIR).
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /* How long one expectation may wait for the screen to show it: most
  * steps wait for a password's scrypt (login, password change, deletion),
@@ -140,11 +144,33 @@ async function expectSignedOut(p, why) {
   assert.equal(await p.locator('#account').isVisible(), false);
 }
 
+/* The mails the run's SMTP server kept (tests/support/smtp-sink.py: one
+ * JSON file each, {mail_from, rcpt_tos, data}), oldest first. */
+function mails(dir) {
+  return readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('.')).sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
+}
+
+/* The reset link of the first mail to `to` after the first `since`
+ * mails, waited for: the API sends it after its answer. */
+async function resetLink(dir, since, to) {
+  for (let waited = 0; waited < WAIT_MS; waited += 100) {
+    const mail = mails(dir).slice(since).find((m) => m.rcpt_tos.includes(to));
+    if (mail !== undefined) {
+      const m = /https?:\/\/\S*#reset=[A-Za-z0-9_-]+/.exec(mail.data);
+      assert.ok(m, `a reset link in the mail:\n${mail.data}`);
+      return m[0];
+    }
+    await sleep(100);
+  }
+  return assert.fail(`no mail to ${to} in ${dir}`);
+}
+
 /*
  * The steps. `t`: step(name, fn), page (the person's, signed out), base,
  * device(userAgent) (a new page in a browser context of its own, watched
  * for page errors as the first), email, password() and setPassword(pw),
- * and the API without the page: call(method, path, body,
+ * smtpDir, and the API without the page: call(method, path, body,
  * headers, token), logInElsewhere() (a new session's access token) and
  * logInAnswer(email, password) (a login's answer, past any 429).
  */
@@ -290,6 +316,53 @@ export async function accountSteps(t) {
     assert.deepEqual([me.status, me.data.detail], [401, 'Session has ended']);
     await expectSignedOut(b, '401 Unauthorized: Session has ended. Log in again.');
     t.setPassword(next);
+  });
+
+  await step('forgot the password: the mail\'s link opens the reset form, once', async () => {
+    const dir = t.smtpDir;
+    const before = mails(dir).length;
+    const elsewhere = await t.logInElsewhere();
+    await b.locator('#forgot-open').click();
+    await expectShown(b, '#forgot-form');
+    assert.equal(await b.locator('#forgot-email').inputValue(), email, 'the email typed to log in');
+    await press(b, '#forgot-form button[type="submit"]', '#forgot-form');
+    await expectText(b, '#notice', 'If the account exists, an email is on its way');
+    await expectNoError(b);
+    const link = await resetLink(dir, before, email);
+    assert.ok(link.startsWith(t.base + '/#reset='), link);
+    /* The link, as a mail reader opens it: a new tab. */
+    const r = await t.device('Mail reader (browser test)');
+    await r.goto(link);
+    await expectShown(r, '#reset');
+    assert.equal(r.url(), t.base + '/', 'the token is out of the address bar');
+    assert.equal(await r.evaluate(() => location.hash), '');
+    assert.equal(await r.locator('#auth').isVisible(), false);
+    const next = 'saffron-kettle-meadow-77';
+    await r.locator('#reset-password').fill(TOO_COMMON);
+    await press(r, '#reset-form button[type="submit"]', '#reset-form');
+    await expectError(r, '422 Unprocessable Content: Password is too common');
+    await r.locator('#reset-password').fill(next);
+    await press(r, '#reset-form button[type="submit"]', '#reset-form');
+    await expectText(r, '#notice', 'Password changed. Log in with the new one.');
+    await expectShown(r, '#auth');
+    assert.equal(await r.locator('#reset').isVisible(), false);
+    /* Every session ended: the other devices' and this person's page. */
+    const me = await t.call('GET', '/api/auth/me', undefined, {}, elsewhere);
+    assert.deepEqual([me.status, me.data.detail], [401, 'Session has ended']);
+    await expectSignedOut(a, '401 Unauthorized: Session has ended. Log in again.');
+    t.setPassword(next);
+    await signIn(a, email, next);
+    await expectNothingStored(r);
+    /* The link a second time (the same page: only its fragment changes),
+     * the API's 400, as sent. */
+    await r.goto(link);
+    await expectShown(r, '#reset');
+    await r.locator('#reset-password').fill('another-fresh-phrase-91');
+    await press(r, '#reset-form button[type="submit"]', '#reset-form');
+    await expectError(r, '400 Bad Request: Invalid or expired reset token');
+    await r.locator('#reset-cancel').click();
+    await expectShown(r, '#auth');
+    await r.context().close();
   });
 
   await step('deletes the account: the password, then a confirm step', async () => {

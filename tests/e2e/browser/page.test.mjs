@@ -10,7 +10,8 @@
  * a toggle and a delete whose answers are lost (each sent again with its
  * Idempotency-Key, and done once), log out, then the sessions and the
  * account on several devices (account.mjs: the refresh, the session list,
- * the logout scopes, the password change, the account's deletion), and the rate limit (429). Any page error
+ * the logout scopes, the password change, a reset through the mailed
+ * link, the account's deletion), and the rate limit (429). Any page error
  * or Content-Security-Policy violation fails it too. The changes "made
  * elsewhere" are the same user's, through the API with a token of their
  * own.
@@ -33,6 +34,7 @@ import { accountSteps } from './account.mjs';
 const BASE = required('TASKAPI_TEST_URL');
 const STACK = required('TASKAPI_TEST_STACK');
 const SCREENSHOT = required('TASKAPI_SCREENSHOT');
+const SMTP_DIR = required('TASKAPI_TEST_SMTP_DIR');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 /* The page's PAGE_SIZE (app.js). */
 const PAGE_SIZE = 10;
@@ -756,7 +758,7 @@ async function session(context) {
   });
 
   await accountSteps({
-    step, page, base: BASE, email,
+    step, page, base: BASE, email, smtpDir: SMTP_DIR,
     password: () => password,
     setPassword: (pw) => { password = pw; },
     device, call, logInElsewhere, logInAnswer,
