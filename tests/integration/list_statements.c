@@ -169,7 +169,7 @@ Test(list_statements, a_prepared_list_is_planned_once, .timeout = 60)
 	char subject[37];
 	char *token = list_subject(subject);
 	PGconn *conn = list_connect("TASKAPI_TEST_APP_DB");
-	const char *enter[2] = { subject, "" };
+	const char *enter[3] = { subject, "", NULL };
 	const char *s[5] = { subject, NULL, "20", "0", "1048576" };
 	PGresult *res;
 
@@ -181,7 +181,7 @@ Test(list_statements, a_prepared_list_is_planned_once, .timeout = 60)
 	    PQresultErrorMessage(res));
 	PQclear(res);
 	for (int i = 0; i < 8; i++) {
-		PQclear(list_run(conn, db_stmt_text(STMT_SET_SUBJECT_GENERIC), 2,
+		PQclear(list_run(conn, db_stmt_text(STMT_SET_SUBJECT_GENERIC), 3,
 		    enter));
 		res = PQexecPrepared(conn, "list_statements", 5, s, NULL, NULL, 0);
 		cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s",
