@@ -94,20 +94,29 @@ async function press(p, button, busy) {
   await until(p, `${busy} to finish`, (b) => !document.querySelector(b).hasAttribute('aria-busy'), busy);
 }
 
-/* Signs in on page p, waiting out the rate limit of logins as the page's
- * 429 says (every device of the run is one address). */
-async function signIn(p, email, pw) {
+/*
+ * Sends a form of the routes that share the rate limit of logins (every
+ * device of the run is one address), and again, as many times as it
+ * takes, after the wait that the page's 429 shows.
+ */
+async function pressLimited(p, button, busy) {
   for (let i = 0; i < 6; i++) {
-    await p.locator('#email').fill(email);
-    await p.locator('#password').fill(pw);
-    await press(p, '#auth-form button[value="login"]', '#auth-form');
-    if (await p.locator('#who').isVisible()) return;
-    const text = await p.locator('#error').innerText();
-    const m = /^429 .*\(Retry-After: (\d+)\)\.$/.exec(text);
-    assert.ok(m, `sign in: ${text}`);
+    await press(p, button, busy);
+    const shown = await p.locator('#error').isVisible();
+    const m = shown && /^429 Too Many Requests: Too many requests\. .*\(Retry-After: (\d+)\)\.$/
+      .exec(await p.locator('#error').innerText());
+    if (!m) return;
     await sleep(1000 * Number(m[1]));
   }
-  assert.fail('sign in: still rate limited');
+  assert.fail(`${button}: still rate limited`);
+}
+
+async function signIn(p, email, pw) {
+  await p.locator('#email').fill(email);
+  await p.locator('#password').fill(pw);
+  await pressLimited(p, '#auth-form button[value="login"]', '#auth-form');
+  assert.ok(await p.locator('#who').isVisible(),
+    `sign in: ${await p.locator('#error').innerText()}`);
 }
 
 /* The answers page p gets from the API, as [method path status]; but
@@ -325,7 +334,7 @@ export async function accountSteps(t) {
     await b.locator('#forgot-open').click();
     await expectShown(b, '#forgot-form');
     assert.equal(await b.locator('#forgot-email').inputValue(), email, 'the email typed to log in');
-    await press(b, '#forgot-form button[type="submit"]', '#forgot-form');
+    await pressLimited(b, '#forgot-form button[type="submit"]', '#forgot-form');
     await expectText(b, '#notice', 'If the account exists, an email is on its way');
     await expectNoError(b);
     const link = await resetLink(dir, before, email);
@@ -339,10 +348,10 @@ export async function accountSteps(t) {
     assert.equal(await r.locator('#auth').isVisible(), false);
     const next = 'saffron-kettle-meadow-77';
     await r.locator('#reset-password').fill(TOO_COMMON);
-    await press(r, '#reset-form button[type="submit"]', '#reset-form');
+    await pressLimited(r, '#reset-form button[type="submit"]', '#reset-form');
     await expectError(r, '422 Unprocessable Content: Password is too common');
     await r.locator('#reset-password').fill(next);
-    await press(r, '#reset-form button[type="submit"]', '#reset-form');
+    await pressLimited(r, '#reset-form button[type="submit"]', '#reset-form');
     await expectText(r, '#notice', 'Password changed. Log in with the new one.');
     await expectShown(r, '#auth');
     assert.equal(await r.locator('#reset').isVisible(), false);
@@ -358,7 +367,7 @@ export async function accountSteps(t) {
     await r.goto(link);
     await expectShown(r, '#reset');
     await r.locator('#reset-password').fill('another-fresh-phrase-91');
-    await press(r, '#reset-form button[type="submit"]', '#reset-form');
+    await pressLimited(r, '#reset-form button[type="submit"]', '#reset-form');
     await expectError(r, '400 Bad Request: Invalid or expired reset token');
     await r.locator('#reset-cancel').click();
     await expectShown(r, '#auth');
