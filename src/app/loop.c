@@ -5,6 +5,7 @@
  * either way each request goes through app_handle (pipeline.c) and its
  * answer is written in one piece.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ static int serve_fcgi(const struct route *route,
     const struct app_handler *handlers, const struct config *cfg);
 static int serve_cgi(const struct route *route,
     const struct app_handler *handlers, const struct config *cfg);
+static int cgi_detach(void);
 static const char *cgi_param(void *ctx, const char *name);
 static const char *fcgi_param(void *ctx, const char *name);
 static int fcgi_read(void *ctx, char *buf, int n);
@@ -222,15 +224,37 @@ serve_cgi(const struct route *route, const struct app_handler *handlers,
 	response_free(&res);
 	request_free(&req);
 	db_close(&db);
-	/*
-	 * The web server's answer ends when stdout does: close it before
-	 * the rest. Apache then signals the process (SIGTERM, ignored here
-	 * but for the loop's flag) and kills it 3 s later (mod_cgi's
-	 * APR_KILL_AFTER_TIMEOUT): what is left must fit in that.
-	 */
-	if (after.run != NULL && fclose(stdout) != 0)
+	if (after.run != NULL && cgi_detach() != 0)
 		rc = 1;
 	ctx_after_run(&after, cfg);
+	return rc;
+}
+
+/*
+ * Ends the web server's part before the work left for after the answer.
+ * Apache's mod_cgi lets the answer go only once the program's stdout and
+ * its stderr have both ended (it reads stderr to its end first, for its
+ * error log; measured: a reset answer waited 0.2 s for its mail). So
+ * stdout is closed and stdin and stderr become /dev/null: what the work
+ * after would log is lost under plain CGI (FastCGI keeps its log). Apache
+ * then signals the process (SIGTERM, which only sets the loop's flag) and
+ * kills it 3 s later (mod_cgi's APR_KILL_AFTER_TIMEOUT): the work must fit
+ * in that. Returns 0, or -1 when stdout could not be flushed.
+ */
+static int
+cgi_detach(void)
+{
+	int null, rc = 0;
+
+	fflush(stderr);
+	if (fclose(stdout) != 0)
+		rc = -1;
+	if ((null = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
 	return rc;
 }
 
