@@ -174,6 +174,29 @@ owner_count(const char *sql, const char *arg)
 
 /* ---- password change ---- */
 
+/* The live password reset tokens of a user ($1). */
+#define RESETS "SELECT count(*) FROM password_resets WHERE user_id = $1 " \
+	"AND expires_at > now()"
+
+/*
+ * POST /api/auth/password-reset for email (docs/API.md "Password reset"),
+ * then waits until the token of the account (user id) is kept.
+ */
+static void
+reset_requested(const char *email, const char *id)
+{
+	char body[256];
+	double until = test_monotonic_s() + 20;
+
+	snprintf(body, sizeof(body), "{\"email\":\"%s\"}", email);
+	expect(http_json("POST", "/api/auth/password-reset", NULL, body), 202,
+	    "If the account exists, an email is on its way", "reset");
+	while (owner_count(RESETS, id) == 0) {
+		cr_assert_lt(test_monotonic_s(), until, "no reset token kept");
+		usleep(100000);
+	}
+}
+
 /*
  * docs/API.md "Password change": 204, the other sessions end and the
  * current one stays; the new password logs in, the old one does not.
@@ -188,8 +211,10 @@ Test(account, a_password_change_ends_the_other_sessions_only)
 	char *d;
 
 	cr_assert(a != NULL && b != NULL && c != NULL);
+	reset_requested(email, id);
 	expect(change(a, "{\"current_password\":\"" PASSWORD "\","
 	    "\"new_password\":\"" NEW_PASSWORD "\"}"), 204, NULL, "change");
+	cr_assert_eq(owner_count(RESETS, id), 0, "a reset token outlived it");
 	me_is(a, 200, "the session that changed it");
 	me_is(b, 401, "another session");
 	me_is(c, 401, "a third session");
