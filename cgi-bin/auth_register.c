@@ -7,6 +7,7 @@
 #include "app/user_answer.h"
 #include "auth/password.h"
 #include "auth/strength.h"
+#include "db/columns.h"
 #include "domain/user.h"
 #include "json/json.h"
 
@@ -30,7 +31,9 @@ register_user(struct ctx *c)
 	struct json_object *body;
 	char email[USER_EMAIL_BYTES], hash[PASSWORD_HASH_BYTES];
 	char key[USER_EMAIL_KEY_BYTES];
-	const char *raw, *password, *refusal, *params[3];
+	const char *raw, *password, *refusal;
+	const char *params[3 + USER_ANSWER_START_PARAMS];
+	struct user_answer_start s;
 	size_t len;
 	PGresult *res;
 
@@ -61,12 +64,18 @@ register_user(struct ctx *c)
 	params[1] = hash;
 	/* docs/API.md "Email addresses": unique by key among accounts here. */
 	params[2] = key;
-	if ((res = db_exec(c->db, STMT_USER_INSERT, 3, params)) == NULL) {
+	/* docs/API.md "Session tokens": its first session, in the insert. */
+	if (user_answer_start(c, &s) != 0)
+		goto out;
+	memcpy(params + 3, s.params, sizeof(s.params));
+	if ((res = db_exec(c->db, STMT_USER_INSERT, 3 + USER_ANSWER_START_PARAMS,
+	    params)) == NULL) {
 		ctx_unavailable(c);
 		goto out;
 	}
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		user_answer_session(c, 201, res, 0);
+		user_answer_token(c, 201, res, 0,
+		    PQgetvalue(res, 0, USER_REGISTER_COL_SID), s.refresh);
 	else if (strcmp(db_sqlstate(res), SQLSTATE_UNIQUE_VIOLATION) == 0)
 		response_error(c->res, 409, "Email already registered");
 	else

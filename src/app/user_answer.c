@@ -32,6 +32,7 @@ user_answer_object(struct response *out, const PGresult *res, int row)
 	 * (db/columns.h).
 	 */
 	assert(PQnfields(res) == USER_COL_COUNT_ ||
+	    PQnfields(res) == USER_REGISTER_COL_COUNT_ ||
 	    PQnfields(res) == USER_LOGIN_COL_COUNT_ + LOGIN_GUARD_COL_COUNT_ ||
 	    PQnfields(res) == SESSION_REFRESH_COL_COUNT_);
 	assert(row >= 0 && row < PQntuples(res));
@@ -60,29 +61,37 @@ user_email(const PGresult *res, int row)
 void
 user_answer_session(struct ctx *c, int status, const PGresult *res, int row)
 {
-	char refresh[REFRESH_TOKEN_BYTES], hash[REFRESH_HASH_TEXT_BYTES];
-	char agent[USER_ANSWER_AGENT_BYTES], idle[24], max[24];
-	const char *params[5];
+	struct user_answer_start s;
+	const char *params[1 + USER_ANSWER_START_PARAMS];
 	PGresult *started;
 
-	if (refresh_token_new(refresh) != 0 ||
-	    refresh_token_hash(refresh, hash) != 0) {
-		ctx_internal(c, "refresh token", "OpenSSL");
+	if (user_answer_start(c, &s) != 0)
 		return;
-	}
-	snprintf(idle, sizeof(idle), "%ld", c->cfg->session_idle_seconds);
-	snprintf(max, sizeof(max), "%ld", c->cfg->session_max_seconds);
 	params[0] = PQgetvalue(res, row, USER_COL_ID);
-	params[1] = hash;
-	params[2] = user_agent(c->req->user_agent, agent);
-	params[3] = idle;
-	params[4] = max;
-	if ((started = ctx_rows(c, STMT_SESSION_START, 5, params,
-	    "session start")) == NULL)
+	memcpy(params + 1, s.params, sizeof(s.params));
+	if ((started = ctx_rows(c, STMT_SESSION_START, 1 + USER_ANSWER_START_PARAMS,
+	    params, "session start")) == NULL)
 		return;
 	user_answer_token(c, status, res, row, PQgetvalue(started, 0, 0),
-	    refresh);
+	    s.refresh);
 	PQclear(started);
+}
+
+int
+user_answer_start(struct ctx *c, struct user_answer_start *s)
+{
+	if (refresh_token_new(s->refresh) != 0 ||
+	    refresh_token_hash(s->refresh, s->hash) != 0) {
+		ctx_internal(c, "refresh token", "OpenSSL");
+		return -1;
+	}
+	snprintf(s->idle, sizeof(s->idle), "%ld", c->cfg->session_idle_seconds);
+	snprintf(s->max, sizeof(s->max), "%ld", c->cfg->session_max_seconds);
+	s->params[0] = s->hash;
+	s->params[1] = user_agent(c->req->user_agent, s->agent);
+	s->params[2] = s->idle;
+	s->params[3] = s->max;
+	return 0;
 }
 
 /*

@@ -8,6 +8,8 @@
 
 #include <libpq-fe.h>
 
+#include "auth/refresh.h"
+
 struct ctx;
 struct response;
 
@@ -34,6 +36,24 @@ void user_answer_session(struct ctx *c, int status, const PGresult *res,
 /* docs/API.md "Session list": the login's User-Agent, in characters. */
 #define USER_ANSWER_AGENT_MAX 255
 #define USER_ANSWER_AGENT_BYTES (USER_ANSWER_AGENT_MAX * 4 + 1)
+
+/*
+ * What a new session starts with (sql/012_sessions.sql session_start, after
+ * the user's id): params, the hash of its first refresh token, the
+ * User-Agent (or NULL) and the two lifetimes, as text; refresh, the token
+ * itself, for the answer. Register sends them in its insert's statement,
+ * login in its own.
+ */
+#define USER_ANSWER_START_PARAMS 4
+struct user_answer_start {
+	char refresh[REFRESH_TOKEN_BYTES];
+	char hash[REFRESH_HASH_TEXT_BYTES];
+	char agent[USER_ANSWER_AGENT_BYTES];
+	char idle[24], max[24];
+	const char *params[USER_ANSWER_START_PARAMS];
+};
+/* Fills s for a new session. Returns 0, or -1 after answering 500. */
+int user_answer_start(struct ctx *c, struct user_answer_start *s);
 
 /*
  * docs/API.md "Accounts kept elsewhere": without JWT_SECRET (only an

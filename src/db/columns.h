@@ -274,7 +274,7 @@ enum task_changes_col {
 	" ORDER BY change_xid, id LIMIT $4) p) w WHERE w.bytes_before < $5) c " \
 	"ON true ORDER BY c.change_xid, c.id"
 
-/* The user object: STMT_USER_INSERT and STMT_USER_BY_ID return these. */
+/* The user object: STMT_USER_BY_ID returns these, STMT_USER_INSERT first. */
 enum user_col {
 	USER_COL_ID,
 	USER_COL_EMAIL,			/* SQL NULL for an issuer's user without one */
@@ -285,6 +285,16 @@ enum user_col {
 	"id, " \
 	"email, " \
 	COLUMNS_UTC("created_at")
+
+/*
+ * STMT_USER_INSERT: the new user, then the id of its first session, started
+ * in the same statement (docs/API.md "Register": an account is never left
+ * without the session its answer would have named).
+ */
+enum user_register_col {
+	USER_REGISTER_COL_SID = USER_COL_COUNT_,
+	USER_REGISTER_COL_COUNT_
+};
 
 /*
  * STMT_USER_BY_EMAIL: the user, then what login checks the password with,

@@ -22,10 +22,19 @@ static const char *const stmt_sql[STMT_COUNT_] = {
 	 * with SQLSTATE_SESSION_ENDED (sql/012_sessions.sql).
 	 */
 	[STMT_SET_SUBJECT] = "SELECT subject_enter($1, $2, $3)",
-	/* $3 is the email's key: unique among accounts with a password. */
+	/*
+	 * $3 is the email's key: unique among accounts with a password. The
+	 * account and its first session ($4 to $7, as session_start takes
+	 * them after the id) are one statement, so one transaction: a
+	 * failure between them leaves no account behind (the session function
+	 * sees the row the insert made, being VOLATILE).
+	 */
 	[STMT_USER_INSERT] =
-	    "INSERT INTO users (id, email, password_hash, email_key) "
-	    "VALUES (gen_random_uuid()::text, $1, $2, $3) RETURNING " COLUMNS_USER,
+	    "WITH u AS (INSERT INTO users (id, email, password_hash, email_key) "
+	    "VALUES (gen_random_uuid()::text, $1, $2, $3) "
+	    "RETURNING id, email, created_at) "
+	    "SELECT " COLUMNS_USER ", session_start(id, $4, $5, $6, $7)::text "
+	    "FROM u",
 	/*
 	 * An external issuer's row, with no password, is nobody's login. The
 	 * key's failed logins are read in the same statement, as

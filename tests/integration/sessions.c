@@ -663,3 +663,44 @@ Test(rate_limit, refresh_shares_the_bucket_of_register_and_login)
 	http_retry_429 = 1;
 	http_new_client();
 }
+
+/*
+ * docs/API.md "Register": the account and its first session are made
+ * together or not at all. A session the database refuses (a trigger the
+ * test adds as the owner, for one User-Agent only) leaves no account: the
+ * answer is a 500 without internals, and the same email then registers.
+ */
+Test(sessions, register_makes_the_account_and_its_session_in_one_transaction)
+{
+	static const char *const ua[] = {
+		"User-Agent: session-refused-by-the-test",
+		"Content-Type: application/json", NULL
+	};
+	struct session_tokens t;
+	struct http_res *r;
+	char email[128], body[256];
+
+	test_email(email, sizeof(email));
+	owner_sql("CREATE OR REPLACE FUNCTION session_refused_by_the_test() "
+	    "RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN "
+	    "RAISE EXCEPTION 'refused by the test'; END $f$", NULL, NULL);
+	owner_sql("CREATE TRIGGER sessions_refused_by_the_test BEFORE INSERT ON "
+	    "sessions FOR EACH ROW WHEN (NEW.user_agent = "
+	    "'session-refused-by-the-test') EXECUTE FUNCTION "
+	    "session_refused_by_the_test()", NULL, NULL);
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}",
+	    email, PASSWORD);
+	r = http_req("POST", "/api/auth/register", ua, body, (size_t)-1);
+	owner_sql("DROP TRIGGER sessions_refused_by_the_test ON sessions",
+	    NULL, NULL);
+	owner_sql("DROP FUNCTION session_refused_by_the_test()", NULL, NULL);
+	cr_assert_eq(r->status, 500, "register: %ld %s", r->status, r->body);
+	cr_assert(detail(r) != NULL && strstr(r->body, "refused") == NULL &&
+	    strstr(r->body, "session") == NULL, "%s", r->body);
+	http_free(r);
+	cr_assert_eq(owner_sql_long("SELECT count(*) FROM users WHERE email = $1",
+	    email, NULL), 0, "an account was left without its session");
+	session_register(email, PASSWORD, &t);
+	cr_assert_eq(owner_sql_long("SELECT count(*) FROM sessions s JOIN users u "
+	    "ON u.id = s.user_id WHERE u.email = $1", email, NULL), 1);
+}
