@@ -12,38 +12,14 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
-#include <libpq-fe.h>
 
 #include "support/helpers.h"
+#include "support/owner.h"
 
 #define DETAIL_429 "Too many failed logins"
 #define LOGIN_401 "Invalid email or password"
 #define RIGHT "quartz-lantern-orbit-42"
 #define WRONG "quartz-lantern-orbit-43"
-
-/* Runs sql as the schema's owner (tests/run: TASKAPI_TEST_DB) with $1 = arg;
- * returns the first value (free()), or NULL for no row. */
-static char *
-fl_owner(const char *sql, const char *arg)
-{
-	const char *info = getenv("TASKAPI_TEST_DB");
-	PGconn *conn;
-	PGresult *res;
-	char *value = NULL;
-
-	cr_assert_not_null(info, "TASKAPI_TEST_DB is not set: run tests/run");
-	conn = PQconnectdb(info);
-	cr_assert_eq(PQstatus(conn), CONNECTION_OK, "%s", PQerrorMessage(conn));
-	res = PQexecParams(conn, sql, 1, NULL, &arg, NULL, NULL, 0);
-	cr_assert(PQresultStatus(res) == PGRES_TUPLES_OK ||
-	    PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", sql,
-	    PQresultErrorMessage(res));
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
-		cr_assert_not_null(value = strdup(PQgetvalue(res, 0, 0)));
-	PQclear(res);
-	PQfinish(conn);
-	return value;
-}
 
 /* As time would: the key's last failure (and its wait) seconds earlier. */
 static void
@@ -53,14 +29,14 @@ move_back(const char *email, int seconds)
 
 	snprintf(sql, sizeof(sql), "UPDATE login_failures SET last_failed_at = "
 	    "last_failed_at - interval '%d seconds' WHERE email_key = $1", seconds);
-	free(fl_owner(sql, email));
+	free(owner_value(sql, email));
 }
 
 /* The key's count as the table holds it, "none" without a row. */
 static char *
 failures_of(const char *email)
 {
-	char *n = fl_owner("SELECT failures::text FROM login_failures "
+	char *n = owner_value("SELECT failures::text FROM login_failures "
 	    "WHERE email_key = $1", email);
 
 	return n != NULL ? n : strdup("none");
@@ -188,11 +164,11 @@ Test(failed_logins, the_wait_doubles_up_to_900_seconds)
 		    "($1, %s, now()) ON CONFLICT (email_key) DO UPDATE SET "
 		    "failures = EXCLUDED.failures, last_failed_at = now()",
 		    rows[i].failures);
-		free(fl_owner(sql, email));
+		free(owner_value(sql, email));
 		expect_429(email, RIGHT, rows[i].retry, rows[i].failures);
 	}
 	/* Rounded up: 899.5 s left is 900. */
-	free(fl_owner("UPDATE login_failures SET last_failed_at = now() - "
+	free(owner_value("UPDATE login_failures SET last_failed_at = now() - "
 	    "interval '0.5 seconds' WHERE email_key = $1", email));
 	expect_429(email, RIGHT, "900", "899.5 s left");
 }
@@ -225,8 +201,8 @@ Test(failed_logins, an_unknown_email_is_counted_and_answered_alike)
 	 * The known one's five failures as the first test makes them, and
 	 * both last failed just now (the unknown one's 1 s may have passed).
 	 */
-	free(fl_owner("INSERT INTO login_failures VALUES ($1, 5, now())", known));
-	free(fl_owner("UPDATE login_failures SET last_failed_at = now() "
+	free(owner_value("INSERT INTO login_failures VALUES ($1, 5, now())", known));
+	free(owner_value("UPDATE login_failures SET last_failed_at = now() "
 	    "WHERE email_key = $1", unknown));
 	a = attempt(known, RIGHT);
 	b = attempt(unknown, RIGHT);
@@ -284,8 +260,8 @@ Test(failed_logins, a_throttled_answer_takes_the_same_time_known_or_not,
 	for (int i = 0; i < 3; i++)
 		checked[i] = timed(other, 401);
 	/* Failures at the 900 s cap: no try below reaches the wait's end. */
-	free(fl_owner("INSERT INTO login_failures VALUES ($1, 40, now())", known));
-	free(fl_owner("INSERT INTO login_failures VALUES ($1, 40, now())", unknown));
+	free(owner_value("INSERT INTO login_failures VALUES ($1, 40, now())", known));
+	free(owner_value("INSERT INTO login_failures VALUES ($1, 40, now())", unknown));
 	for (int i = 0; i < TRIES; i++) {
 		if (i % 2 == 0) {
 			k = timed(known, 429);
@@ -345,7 +321,7 @@ Test(failed_logins, a_burst_of_attempts_is_checked_once)
 	int checked = 0, waited = 0;
 
 	account(email);
-	free(fl_owner("INSERT INTO login_failures VALUES ($1, 14, "
+	free(owner_value("INSERT INTO login_failures VALUES ($1, 14, "
 	    "now() - interval '1000 seconds')", email));
 	for (int i = 0; i < BURST; i++) {
 		tries[i] = (struct burst_try){ email, 0 };
