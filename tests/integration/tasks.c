@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -180,6 +181,52 @@ Test(tasks_create, returns_the_task_with_defaults_and_location)
 	cr_assert(json_object_equal(g->json, r->json), "GET %s: %s vs %s", loc, g->body, r->body);
 	http_free(g);
 	http_free(r);
+	free(token);
+}
+
+/*
+ * The milliseconds since 1970 in a version 7 UUID's first 48 bits, or -1
+ * when id is no version 7 UUID of RFC 9562's variant.
+ */
+static long long
+uuid_v7_millis(const char *id)
+{
+	char hex[13];
+
+	if (id == NULL || !is_uuid(id) || id[14] != '7' || strchr("89ab", id[19]) == NULL)
+		return -1;
+	memcpy(hex, id, 8);
+	memcpy(hex + 8, id + 9, 4);
+	hex[12] = '\0';
+	return strtoll(hex, NULL, 16);
+}
+
+/*
+ * The server makes time-ordered ids (sql/017_time_ordered_task_ids.sql):
+ * a new id lands on the last page of every index keyed by it, so a create
+ * writes no whole random page to the WAL after a checkpoint. Each id is a
+ * version 7 UUID holding the time of its making, and later creates have
+ * greater ids.
+ */
+Test(tasks_create, ids_are_time_ordered)
+{
+	char subject[37], prev[37] = "";
+	char *token = new_subject(subject);
+
+	for (int i = 0; i < 3; i++) {
+		long long before = (long long)time(NULL) * 1000;
+		struct http_res *r = create_ok(token, subject, "{\"title\":\"ordered\"}");
+		const char *id = json_str(r, "id");
+		long long ms = uuid_v7_millis(id);
+
+		cr_assert(ms >= 0, "not a version 7 UUID: %s", r->body);
+		cr_assert(ms >= before - 1000 && ms <= before + 60000,
+		    "%s holds %lld ms, the clock said %lld", id, ms, before);
+		cr_assert(strcmp(id, prev) > 0, "%s came after %s", id, prev);
+		snprintf(prev, sizeof(prev), "%s", id);
+		http_free(r);
+		usleep(3000);	/* the next id's millisecond is a later one */
+	}
 	free(token);
 }
 
