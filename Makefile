@@ -167,42 +167,39 @@ migrate:
 
 # The whole suite, three times: as built for production, with every worker
 # under valgrind's memcheck, then under ASan+UBSan (programs and tests
-# alike). The unit suites run before the first and the last of these (they
-# start no worker, so valgrind, which wraps the workers, adds nothing to
-# them). Between the first two: the page at / in headless Chromium, the
-# suite again behind PgBouncer in transaction mode, and the nginx + systemd
-# deployment (tests/e2e/deploy), and the API on make run-ha's topology
-# through failovers under load, then its front nginx's rules
-# (tests/e2e/ha/run runs tests/e2e/ha/front on the same cluster). Last,
-# the suite through Apache as plain CGI
+# alike). Around them: a short fuzz run, the page at / in headless
+# Chromium, the suite again behind PgBouncer in transaction mode, the
+# nginx + systemd deployment (tests/e2e/deploy), the API on make run-ha's
+# topology through failovers under load, then its front nginx's rules
+# (tests/e2e/ha/run runs tests/e2e/ha/front on the same cluster), the API
+# behind the real Better Auth, and the suite through Apache as plain CGI
 # (make install, the .htaccess; then the virtual host), and the suites of
 # what only Apache's path runs (the CGI body read, exact route ends, its
-# early errors) once more with the ASan+UBSan programs. The last line is
-# Criterion's summary.
+# early errors) once more with the ASan+UBSan programs.
+# First the lints; then everything is built, on every core (the programs,
+# the tests, the fuzz targets, the SQL bundle that make install copies;
+# then the ASan build), each build's unit suites after it; the fuzz run
+# between the two, alone as before (its 5 s per target are a time, not a
+# count of inputs: beside other work they would try fewer). Then
+# tests/passes runs the other passes in lanes side by side (it says which
+# and why). The last line is Criterion's summary.
 test: deps
 	@mkdir -p $(BUILD) && date +%s >$(TEST_CLOCK)
 	@tests/lint/run
-	@$(MAKE) --no-print-directory fuzz-smoke
-	@$(MAKE) --no-print-directory all $(TEST_BIN) unit
-	@$(call test_phase,plain) tests/run $(BUILD)
-	@$(call test_phase,browser) tests/run --browser $(BUILD)
-	@$(call test_phase,pgbouncer) tests/run --pgbouncer $(BUILD)
-	@$(call test_phase,deploy) tests/e2e/deploy $(BUILD)
-	@$(call test_phase,ha) tests/e2e/ha/run $(BUILD)
-	@$(call test_phase,better-auth) tests/e2e/better-auth/run $(BUILD)
-	@$(call test_phase,valgrind) tests/run --valgrind $(BUILD)
-	@$(call test_phase,asan build) $(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 all \
-	    $(BUILD)/asan/tests/taskapi-tests unit
-	@$(call test_phase,asan) tests/run $(BUILD)/asan
-	@$(call test_phase,apache) tests/run --apache $(BUILD)
-	@$(call test_phase,apache vhost) APACHE_SITE=vhost tests/run --apache $(BUILD)
-	@$(call test_phase,apache asan) SANITIZE=1 TASKAPI_TEST_FILTER='@(apache_routes|apache_slow|apache_site|cgi)/*' \
-	    tests/run --apache $(BUILD)/asan
+	@$(call test_phase,build) $(MAKE) --no-print-directory -j$(TEST_JOBS) all $(TEST_BIN) \
+	    $(UNIT_BIN) $(SQL_BUNDLE) fuzz-build
+	@$(MAKE) --no-print-directory unit
+	@$(call test_phase,fuzz) $(MAKE) --no-print-directory fuzz-smoke
+	@$(call test_phase,asan build) $(MAKE) --no-print-directory -j$(TEST_JOBS) BUILD=$(BUILD)/asan \
+	    SANITIZE=1 all $(BUILD)/asan/tests/taskapi-tests $(BUILD)/asan/tests/unit-tests
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=1 unit
+	@TEST_CLOCK=$(TEST_CLOCK) tests/passes $(BUILD)
 
 # Each pass of make test says when it starts, counted from make test's
 # start, so a slow pass shows in CI's log (the last line stays Criterion's).
 TEST_CLOCK := $(BUILD)/.test-began
 test_phase = echo "make test: $(1), at $$(( $$(date +%s) - $$(cat $(TEST_CLOCK)) )) s";
+TEST_JOBS := $(shell nproc 2>/dev/null || echo 2)
 
 # A headless Better Auth (email and password, the jwt() plugin) signs its
 # users' tokens with EdDSA, ES256, RS256, PS256 and ES512, and they drive
