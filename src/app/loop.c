@@ -16,6 +16,7 @@
 
 #include "app/app.h"
 #include "app/listener.h"
+#include "auth/password.h"
 #include "db/replica.h"
 #include "http/body.h"
 #include "http/status.h"
@@ -63,6 +64,8 @@ app_main(const char *route_name, const struct app_handler *handlers)
 		fprintf(stderr, "taskapi[%s]: %s\n", route_name, err);
 		return 1;
 	}
+	/* Within its bounds: config_load checked them. */
+	(void)password_cost_set(cfg.password_scrypt_log2_n);
 	rc = is_cgi() ? serve_cgi(route, handlers, &cfg) :
 	    serve_fcgi(route, handlers, &cfg);
 	config_free(&cfg);

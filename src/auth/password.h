@@ -16,6 +16,14 @@
 #define PASSWORD_SCRYPT_P 5
 #define PASSWORD_HASH_BYTES 128	/* libscrypt's SCRYPT_MCF_LEN */
 
+/*
+ * Sets log2 of N for the hashes made from now on (PASSWORD_SCRYPT_LOG2_N,
+ * 10 to 17; 14 is PASSWORD_SCRYPT_N). The fixed hash of a NULL check then
+ * costs the same N: it is made at the first such check, at that N.
+ * Returns 0, or -1 for a value out of range (nothing changes).
+ */
+int password_cost_set(long log2_n);
+
 /* Hashes password into out (MCF). Returns 0, or -1. */
 int password_hash(const char *password, char out[PASSWORD_HASH_BYTES]);
 /*
@@ -25,7 +33,8 @@ int password_hash(const char *password, char out[PASSWORD_HASH_BYTES]);
  * Returns 1 on match, 0 on mismatch, -1 on a malformed hash.
  */
 int password_verify(const char *stored, const char *password);
-/* The fixed hash used for NULL; exposed so a test can check its cost. */
+/* The fixed hash used for NULL at the default N; exposed so a test can
+ * check its cost. */
 extern const char password_dummy_hash[];
 
 #endif

@@ -418,6 +418,30 @@ Test(password, no_account_matches_nothing_and_costs_the_same_work)
 	cr_assert_eq(password_verify(NULL, ""), 0);
 }
 
+/* PASSWORD_SCRYPT_LOG2_N: new hashes at that N; a check reads N from the
+ * stored hash; the fixed hash of a NULL check at the same N. */
+Test(password, the_cost_setting_sets_n_for_new_hashes_and_the_fixed_one)
+{
+	char old[PASSWORD_HASH_BYTES], low[PASSWORD_HASH_BYTES];
+
+	cr_assert_eq(password_hash("correct horse battery", old), 0);
+	cr_assert_eq(password_cost_set(9), -1);
+	cr_assert_eq(password_cost_set(18), -1);
+	cr_assert_eq(password_cost_set(10), 0);
+	cr_assert_eq(password_hash("correct horse battery", low), 0);
+	cr_assert_eq(strncmp(low, "$s1$0a0805$", 11), 0, "%s", low);
+	cr_assert_eq(password_verify(low, "correct horse battery"), 1);
+	cr_assert_eq(password_verify(low, "correct horse batterY"), 0);
+	/* A hash made at the old N still checks, at its own N. */
+	cr_assert_eq(password_verify(old, "correct horse battery"), 1);
+	cr_assert_eq(password_verify(old, "correct horse batterY"), 0);
+	cr_assert_eq(password_verify(NULL, "anything"), 0);
+	cr_assert_eq(password_verify("not a hash", "x"), -1);
+	cr_assert_eq(password_cost_set(14), 0);
+	cr_assert_eq(password_hash("correct horse battery", low), 0);
+	cr_assert_eq(strncmp(low, "$s1$0e0805$", 11), 0, "%s", low);
+}
+
 Test(password, malformed_stored_hash_is_an_error_not_a_match)
 {
 	cr_assert_eq(password_verify("not a hash", "x"), -1);
