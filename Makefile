@@ -7,7 +7,7 @@
 #   make test   build and run the whole suite: a short fuzz run, then the
 #               suite plain, the page in a browser, behind the real Better
 #               Auth, through Apache as plain CGI, under valgrind
-#               and under ASan+UBSan
+#               and under ASan+UBSan behind PgBouncer
 #   make unit   the unit suites alone: no servers, a few seconds
 #   make lint   the checks of the tree: contract citations, OpenAPI, includes,
 #               names, sizes (make check: lint and unit)
@@ -167,8 +167,8 @@ migrate:
 
 # The whole suite, three times: as built for production, with every worker
 # under valgrind's memcheck, then under ASan+UBSan (programs and tests
-# alike). Around them: a short fuzz run, the page at / in headless
-# Chromium, the suite again behind PgBouncer in transaction mode, the
+# alike) behind PgBouncer in transaction mode. Around them: a short fuzz
+# run, the page at / in headless Chromium, the
 # nginx + systemd deployment (tests/e2e/deploy), the API on make run-ha's
 # topology through failovers under load, then its front nginx's rules
 # (tests/e2e/ha/run runs tests/e2e/ha/front on the same cluster), the API
