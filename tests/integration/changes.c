@@ -500,6 +500,41 @@ Test(changes, a_token_older_than_the_retention_or_of_another_cluster_is_410)
 }
 
 /*
+ * docs/API.md "Changes feed": a tombstone is kept for SYNC_RETENTION_SECONDS,
+ * which every delete hands to the pruning (task_delete's last parameter;
+ * sql/018_tombstone_prune_plan.sql reads it inside the pruning query). One
+ * aged 29 days outlives the route's delete at the default 30 days, and goes
+ * with a delete given 28. Older tombstones of other tests, aged by hand and
+ * pruned at once, are fewer than the 16 a delete prunes.
+ */
+Test(changes, a_delete_prunes_by_the_retention_it_is_given)
+{
+	char subject[37], a[37], b[37], c[37];
+	char *token = new_subject(subject);
+	PGconn *db = owner_connect();
+	const char *count = "SELECT count(*) FROM task_tombstones "
+	    "WHERE user_id = $1 AND id = $2";
+
+	create_task(token, "a", a);
+	create_task(token, "b", b);
+	create_task(token, "c", c);
+	request_ok("DELETE", task_path(a, ""), token, NULL, 204);
+	owner_run(db, "UPDATE task_tombstones SET deleted_at = now() - "
+	    "interval '29 days' WHERE user_id = $1 AND id = $2", subject, a);
+	request_ok("DELETE", task_path(b, ""), token, NULL, 204);
+	cr_assert_str_eq(owner_run(db, count, subject, a), "1",
+	    "a delete at the default 30 days pruned a 29-day-old tombstone");
+	cr_assert_str_eq(owner_run(db, "SELECT count(*) FROM task_delete("
+	    "$1::uuid, $2, NULL, 2419200)", c, subject), "1");
+	cr_assert_str_eq(owner_run(db, count, subject, a), "0",
+	    "a delete given 28 days kept a 29-day-old tombstone");
+	cr_assert_str_eq(owner_run(db, count, subject, b), "1");
+	cr_assert_str_eq(owner_run(db, count, subject, c), "1");
+	PQfinish(db);
+	free(token);
+}
+
+/*
  * docs/API.md "Changes feed": a deletion whose tombstone was pruned turns
  * every token from before it into 410, however young. The tombstones are
  * aged by hand, and the next delete prunes them (sql/006_task_versions.sql).
