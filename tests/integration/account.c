@@ -11,6 +11,7 @@
 
 #include <criterion/criterion.h>
 #include <json-c/json.h>
+#include <libpq-fe.h>
 
 #include "support/helpers.h"
 #include "support/owner.h"
@@ -441,13 +442,18 @@ Test(account, deletion_removes_every_row_of_the_user)
 	char *sessions, *other, *left;
 	char other_email[128], other_id[64];
 	struct http_res *r;
+	PGconn *lock;
 
 	other = account_new(other_email, sizeof(other_email), other_id);
 	create_task(a, "kept until the account goes", task);
 	create_task(b, "deleted before", gone);
-	/* A tombstone, pruned into the feed's horizon by a later delete. */
+	/*
+	 * A tombstone, pruned into the feed's horizon by a later delete, under
+	 * the tombstones' test lock (owner_tombstones_lock).
+	 */
 	expect(http_json("DELETE", task_path(gone, ""), c, NULL), 204, NULL,
 	    "task delete");
+	lock = owner_tombstones_lock();
 	free(owner_value("UPDATE task_tombstones SET deleted_at = now() - "
 	    "interval '40 days' WHERE user_id = $1", id));
 	create_task(a, "deleted after", gone);
@@ -481,6 +487,7 @@ Test(account, deletion_removes_every_row_of_the_user)
 		}
 		free(before);
 	}
+	PQfinish(lock);
 
 	snprintf(body, sizeof(body), "{\"password\":\"%s\"}", PASSWORD);
 	expect(forget(b, body), 204, NULL, "delete");

@@ -16,6 +16,7 @@
 
 #include "domain/sync_token.h"
 #include "support/helpers.h"
+#include "support/owner.h"
 
 #define OR_EMPTY(s) ((s) != NULL ? (s) : "")
 #define EXPIRED "Sync token expired; reload all tasks"
@@ -504,14 +505,15 @@ Test(changes, a_token_older_than_the_retention_or_of_another_cluster_is_410)
  * which every delete hands to the pruning (task_delete's last parameter;
  * sql/018_tombstone_prune_plan.sql reads it inside the pruning query). One
  * aged 29 days outlives the route's delete at the default 30 days, and goes
- * with a delete given 28. Older tombstones of other tests, aged by hand and
- * pruned at once, are fewer than the 16 a delete prunes.
+ * with a delete given 28. The tests that age tombstones or prune them by a
+ * short retention run one at a time (owner_tombstones_lock), so none
+ * prunes this one meanwhile.
  */
 Test(changes, a_delete_prunes_by_the_retention_it_is_given)
 {
 	char subject[37], a[37], b[37], c[37];
 	char *token = new_subject(subject);
-	PGconn *db = owner_connect();
+	PGconn *db = owner_tombstones_lock();
 	const char *count = "SELECT count(*) FROM task_tombstones "
 	    "WHERE user_id = $1 AND id = $2";
 
@@ -537,13 +539,14 @@ Test(changes, a_delete_prunes_by_the_retention_it_is_given)
 /*
  * docs/API.md "Changes feed": a deletion whose tombstone was pruned turns
  * every token from before it into 410, however young. The tombstones are
- * aged by hand, and the next delete prunes them (sql/006_task_versions.sql).
+ * aged by hand, and the next delete prunes them (sql/006_task_versions.sql),
+ * under the tombstones' test lock (owner_tombstones_lock).
  */
 Test(changes, a_token_from_before_a_pruned_deletion_is_410)
 {
 	char subject[37], a[37], b[37], c[37], before[NEXT_MAX], path[512];
 	char *token = new_subject(subject);
-	PGconn *db = owner_connect();
+	PGconn *db = owner_tombstones_lock();
 	struct page p;
 
 	create_task(token, "a", a);

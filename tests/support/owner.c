@@ -32,3 +32,22 @@ owner_value(const char *sql, const char *arg)
 	PQfinish(conn);
 	return value;
 }
+
+struct pg_conn *
+owner_tombstones_lock(void)
+{
+	const char *info = getenv("TASKAPI_TEST_DB");
+	PGconn *conn;
+	PGresult *res;
+
+	cr_assert_not_null(info, "TASKAPI_TEST_DB is not set: run tests/run");
+	conn = PQconnectdb(info);
+	cr_assert_eq(PQstatus(conn), CONNECTION_OK, "%s", PQerrorMessage(conn));
+	/* A session's lock: TASKAPI_TEST_DB reaches PostgreSQL directly. */
+	res = PQexec(conn, "SELECT pg_advisory_lock("
+	    "hashtext('taskapi tests: tombstones pruned by hand'))");
+	cr_assert_eq(PQresultStatus(res), PGRES_TUPLES_OK, "%s",
+	    PQresultErrorMessage(res));
+	PQclear(res);
+	return conn;
+}

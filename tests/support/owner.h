@@ -13,4 +13,15 @@
  */
 char *owner_value(const char *sql, const char *arg);
 
+/*
+ * A connection as the owner that holds the tombstones' test lock until
+ * PQfinish(). Every delete prunes the oldest tombstones of every user
+ * past its retention, so a test that ages tombstones by hand, or deletes
+ * with a retention shorter than the default, would prune another such
+ * test's tombstones in the middle of it: those tests hold this lock, and
+ * run one at a time. (A delete at the default retention prunes only
+ * tombstones aged past 30 days, which only those tests make.)
+ */
+struct pg_conn *owner_tombstones_lock(void);
+
 #endif
