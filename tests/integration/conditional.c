@@ -508,29 +508,6 @@ Test(conditional, a_cgi_304_has_no_body_and_no_content_length)
 
 /* ---- DELETE prunes tombstones by SYNC_RETENTION_SECONDS ---------------- */
 
-/* Runs sql as the schema's owner (tests/run: TASKAPI_TEST_DB); $1 = id. */
-static char *
-cond_owner(const char *sql, const char *arg)
-{
-	const char *info = getenv("TASKAPI_TEST_DB");
-	PGconn *conn;
-	PGresult *res;
-	char *value = NULL;
-
-	cr_assert_not_null(info, "TASKAPI_TEST_DB is not set: make test");
-	conn = PQconnectdb(info);
-	cr_assert_eq(PQstatus(conn), CONNECTION_OK, "%s", PQerrorMessage(conn));
-	res = PQexecParams(conn, sql, 1, NULL, &arg, NULL, NULL, 0);
-	cr_assert(PQresultStatus(res) == PGRES_TUPLES_OK ||
-	    PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", sql,
-	    PQresultErrorMessage(res));
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
-		cr_assert_not_null(value = strdup(PQgetvalue(res, 0, 0)));
-	PQclear(res);
-	PQfinish(conn);
-	return value;
-}
-
 /* Deletes a new task of token by the program with a 60 s retention. */
 static void
 cond_delete_short_retention(const char *token, char id[37])
@@ -563,17 +540,17 @@ Test(conditional, delete_prunes_tombstones_by_sync_retention_seconds)
 	 * reach it even if older ones of other tests are ahead of it.
 	 */
 	test_uuid(old);
-	free(cond_owner("INSERT INTO task_tombstones (user_id, id, deleted_at) "
+	free(owner_value("INSERT INTO task_tombstones (user_id, id, deleted_at) "
 	    "VALUES ('cond-pruned', $1, now() - interval '10 days')", old));
 	do {
 		free(left);
 		cond_delete_short_retention(token, id);
-		left = cond_owner("SELECT count(*) FROM task_tombstones "
+		left = owner_value("SELECT count(*) FROM task_tombstones "
 		    "WHERE id = $1", old);
 	} while (strcmp(left, "0") != 0 && ++deletes < 8);
 	cr_assert_str_eq(left, "0", "the old tombstone was not pruned");
 	free(left);
-	left = cond_owner("SELECT count(*) FROM task_tombstones WHERE id = $1",
+	left = owner_value("SELECT count(*) FROM task_tombstones WHERE id = $1",
 	    id);
 	cr_assert_str_eq(left, "1", "the delete's own tombstone");
 	free(left);

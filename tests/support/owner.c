@@ -10,18 +10,27 @@
 
 #include "support/owner.h"
 
-char *
-owner_value(const char *sql, const char *arg)
+/* A connection as the owner; a failure fails the test. */
+static PGconn *
+owner_connected(void)
 {
 	const char *info = getenv("TASKAPI_TEST_DB");
 	PGconn *conn;
-	PGresult *res;
-	char *value = NULL;
 
 	cr_assert_not_null(info, "TASKAPI_TEST_DB is not set: run tests/run");
 	conn = PQconnectdb(info);
 	cr_assert_eq(PQstatus(conn), CONNECTION_OK, "%s", PQerrorMessage(conn));
-	res = PQexecParams(conn, sql, 1, NULL, &arg, NULL, NULL, 0);
+	return conn;
+}
+
+char *
+owner_params(const char *sql, int n, const char *const params[])
+{
+	PGconn *conn = owner_connected();
+	PGresult *res;
+	char *value = NULL;
+
+	res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
 	cr_assert(PQresultStatus(res) == PGRES_TUPLES_OK ||
 	    PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", sql,
 	    PQresultErrorMessage(res));
@@ -33,16 +42,18 @@ owner_value(const char *sql, const char *arg)
 	return value;
 }
 
+char *
+owner_value(const char *sql, const char *arg)
+{
+	return owner_params(sql, 1, &arg);
+}
+
 struct pg_conn *
 owner_tombstones_lock(void)
 {
-	const char *info = getenv("TASKAPI_TEST_DB");
-	PGconn *conn;
+	PGconn *conn = owner_connected();
 	PGresult *res;
 
-	cr_assert_not_null(info, "TASKAPI_TEST_DB is not set: run tests/run");
-	conn = PQconnectdb(info);
-	cr_assert_eq(PQstatus(conn), CONNECTION_OK, "%s", PQerrorMessage(conn));
 	/* A session's lock: TASKAPI_TEST_DB reaches PostgreSQL directly. */
 	res = PQexec(conn, "SELECT pg_advisory_lock("
 	    "hashtext('taskapi tests: tombstones pruned by hand'))");

@@ -12,6 +12,8 @@
  * NULL; a statement that fails fails the test.
  */
 char *owner_value(const char *sql, const char *arg);
+/* The same with n parameters (text; a NULL one is SQL NULL). */
+char *owner_params(const char *sql, int n, const char *const params[]);
 
 /*
  * A connection as the owner that holds the tombstones' test lock until

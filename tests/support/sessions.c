@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include "support/helpers.h"
+#include "support/owner.h"
 #include "support/sessions.h"
 
 static struct http_res *
@@ -128,26 +129,9 @@ session_sid_of(const char *access, char sid[37])
 char *
 owner_sql(const char *sql, const char *p1, const char *p2)
 {
-	const char *info = getenv("TASKAPI_TEST_DB");
 	const char *params[2] = { p1, p2 };
-	int n = p2 != NULL ? 2 : p1 != NULL ? 1 : 0;
-	char *value = NULL;
-	PGconn *conn;
-	PGresult *res;
 
-	cr_assert_not_null(info, "TASKAPI_TEST_DB is not set: make test");
-	conn = PQconnectdb(info);
-	cr_assert_eq(PQstatus(conn), CONNECTION_OK, "%s", PQerrorMessage(conn));
-	res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-	cr_assert(PQresultStatus(res) == PGRES_TUPLES_OK ||
-	    PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", sql,
-	    PQresultErrorMessage(res));
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0 &&
-	    !PQgetisnull(res, 0, 0))
-		cr_assert_not_null(value = strdup(PQgetvalue(res, 0, 0)));
-	PQclear(res);
-	PQfinish(conn);
-	return value;
+	return owner_params(sql, p2 != NULL ? 2 : p1 != NULL, params);
 }
 
 long
