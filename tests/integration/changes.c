@@ -181,17 +181,6 @@ request_ok(const char *method, const char *path, const char *token,
 
 /* ---- the database, as the schema's owner --------------------------- */
 
-static PGconn *
-owner_connect(void)
-{
-	PGconn *db;
-
-	cr_assert_not_null(getenv("TASKAPI_TEST_DB"));
-	db = PQconnectdb(getenv("TASKAPI_TEST_DB"));
-	cr_assert_eq(PQstatus(db), CONNECTION_OK, "%s", PQerrorMessage(db));
-	return db;
-}
-
 /* Runs sql with up to two parameters; returns the first value (static). */
 static const char *
 owner_run(PGconn *db, const char *sql, const char *p1, const char *p2)

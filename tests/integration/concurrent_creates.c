@@ -18,24 +18,12 @@
 #include <libpq-fe.h>
 
 #include "support/helpers.h"
+#include "support/owner.h"
 
 /* TASKS_PER_USER_MAX's default (settings.def); tests/run sets no other. */
 #define CONCURRENT_QUOTA 100000L
 /* The counter slots a create's trigger picks from: backend pid % 16. */
 #define CONCURRENT_SLOTS 16
-
-static PGconn *
-concurrent_owner(void)
-{
-	const char *info = getenv("TASKAPI_TEST_DB");
-	PGconn *conn;
-
-	cr_assert(info != NULL, "TASKAPI_TEST_DB is not set: run make test");
-	conn = PQconnectdb(info);
-	cr_assert_eq(PQstatus(conn), CONNECTION_OK, "connect: %s",
-	    PQerrorMessage(conn));
-	return conn;
-}
 
 /* Runs sql with $1 = subject, $2 = n; must succeed; the rows it returns. */
 static int
@@ -89,7 +77,7 @@ concurrent_holder(const char *token)
 		http_free(r);
 	}
 	for (int tries = 0; tries < 4 * CONCURRENT_SLOTS; tries++) {
-		PGconn *conn = concurrent_owner();
+		PGconn *conn = owner_connect();
 
 		if (!concurrent_slot_shared(conn))
 			return conn;
@@ -153,7 +141,7 @@ concurrent_subject(char subject[37], long n)
 	cr_assert_eq(r->status, 201, "%ld %s", r->status, r->body);
 	http_free(r);
 	if (n > 1) {
-		conn = concurrent_owner();
+		conn = owner_connect();
 		concurrent_run(conn, "INSERT INTO tasks (user_id, title) "
 		    "SELECT $1, 'filler ' || i FROM generate_series(2, $2::bigint) i",
 		    subject, n);

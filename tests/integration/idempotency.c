@@ -15,6 +15,7 @@
 #include <libpq-fe.h>
 
 #include "support/helpers.h"
+#include "support/owner.h"
 
 #define OR_EMPTY(s) ((s) != NULL ? (s) : "")
 /* Requests at once with one key. */
@@ -43,34 +44,11 @@ idem_subject(char subject[37])
 	return token_for(subject);
 }
 
-/* Runs sql as the schema's owner with $1; the first value, or NULL. */
-static char *
-idem_owner(const char *sql, const char *arg)
-{
-	const char *info = getenv("TASKAPI_TEST_DB");
-	PGconn *conn;
-	PGresult *res;
-	char *value = NULL;
-
-	cr_assert_not_null(info, "TASKAPI_TEST_DB is not set: make test");
-	conn = PQconnectdb(info);
-	cr_assert_eq(PQstatus(conn), CONNECTION_OK, "%s", PQerrorMessage(conn));
-	res = PQexecParams(conn, sql, 1, NULL, &arg, NULL, NULL, 0);
-	cr_assert(PQresultStatus(res) == PGRES_TUPLES_OK ||
-	    PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", sql,
-	    PQresultErrorMessage(res));
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
-		cr_assert_not_null(value = strdup(PQgetvalue(res, 0, 0)));
-	PQclear(res);
-	PQfinish(conn);
-	return value;
-}
-
 /* The owner's count for subject: sql with $1 = subject. */
 static long
 idem_count(const char *sql, const char *subject)
 {
-	char *v = idem_owner(sql, subject);
+	char *v = owner_value(sql, subject);
 	long n = atol(v);
 
 	free(v);
@@ -109,15 +87,12 @@ Test(idempotency, a_repeat_while_the_first_runs_is_409)
 {
 	char subject[37], key[128], lock[512];
 	char *token = idem_subject(subject);
-	const char *info = getenv("TASKAPI_TEST_DB");
 	PGconn *conn;
 	PGresult *res;
 	struct http_res *r;
 
 	idem_key(key, sizeof(key));
-	cr_assert_not_null(info);
-	conn = PQconnectdb(info);
-	cr_assert_eq(PQstatus(conn), CONNECTION_OK, "%s", PQerrorMessage(conn));
+	conn = owner_connect();
 	/* The key as sent, after "Idempotency-Key: ". */
 	snprintf(lock, sizeof(lock), "%s\n%s", subject, key + 17);
 	res = PQexec(conn, "BEGIN");
@@ -455,7 +430,7 @@ Test(idempotency, an_expired_key_is_replaced_and_pruned)
 	r = http_bearer("POST", "/api/tasks", token, "{\"title\":\"a\"}", key, NULL);
 	cr_assert_eq(r->status, 201);
 	http_free(r);
-	free(idem_owner("UPDATE idempotency_keys SET created_at = now() - "
+	free(owner_value("UPDATE idempotency_keys SET created_at = now() - "
 	    "interval '25 hours' WHERE user_id = $1", subject));
 	/* Another request with the expired key: a new answer, kept anew. */
 	r = http_bearer("POST", "/api/tasks", token, "{\"title\":\"b\"}", key, NULL);
@@ -469,8 +444,8 @@ Test(idempotency, an_expired_key_is_replaced_and_pruned)
 	 * oldest 16 a write, so a few writes reach it.
 	 */
 	test_uuid(other);
-	free(idem_owner("INSERT INTO users (id) VALUES ($1)", other));
-	free(idem_owner("INSERT INTO idempotency_keys (user_id, key, digest, "
+	free(owner_value("INSERT INTO users (id) VALUES ($1)", other));
+	free(owner_value("INSERT INTO idempotency_keys (user_id, key, digest, "
 	    "status, created_at) VALUES ($1, 'old', 'x', 204, now() - "
 	    "interval '2 days')", other));
 	do {
@@ -480,7 +455,7 @@ Test(idempotency, an_expired_key_is_replaced_and_pruned)
 		    NULL);
 		cr_assert_eq(r->status, 201);
 		http_free(r);
-		left = idem_owner(IDEM_KEYS, other);
+		left = owner_value(IDEM_KEYS, other);
 	} while (strcmp(left, "0") != 0 && ++writes < 8);
 	cr_assert_str_eq(left, "0", "the expired key was not pruned");
 	free(left);

@@ -19,24 +19,11 @@
 
 #include "db/db.h"
 #include "support/helpers.h"
+#include "support/owner.h"
 
 /* The defaults of TASKS_PER_USER_MAX and LIST_MAX_BYTES (settings.def). */
 #define LIMITS_QUOTA 100000L
 #define LIMITS_LIST_BYTES 1048576
-
-/* The schema owner's connection (tests/run: the role taskapi). */
-static PGconn *
-owner_connect(void)
-{
-	const char *info = getenv("TASKAPI_TEST_DB");
-	PGconn *conn;
-
-	cr_assert(info != NULL, "TASKAPI_TEST_DB is not set: run make test");
-	conn = PQconnectdb(info);
-	cr_assert_eq(PQstatus(conn), CONNECTION_OK, "connect: %s",
-	    PQerrorMessage(conn));
-	return conn;
-}
 
 /* Runs sql with $1 = subject, $2 = n as the owner; must succeed. */
 static void

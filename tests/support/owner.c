@@ -10,9 +10,8 @@
 
 #include "support/owner.h"
 
-/* A connection as the owner; a failure fails the test. */
-static PGconn *
-owner_connected(void)
+struct pg_conn *
+owner_connect(void)
 {
 	const char *info = getenv("TASKAPI_TEST_DB");
 	PGconn *conn;
@@ -26,7 +25,7 @@ owner_connected(void)
 char *
 owner_params(const char *sql, int n, const char *const params[])
 {
-	PGconn *conn = owner_connected();
+	PGconn *conn = owner_connect();
 	PGresult *res;
 	char *value = NULL;
 
@@ -51,7 +50,7 @@ owner_value(const char *sql, const char *arg)
 struct pg_conn *
 owner_tombstones_lock(void)
 {
-	PGconn *conn = owner_connected();
+	PGconn *conn = owner_connect();
 	PGresult *res;
 
 	/* A session's lock: TASKAPI_TEST_DB reaches PostgreSQL directly. */

@@ -12,6 +12,8 @@
  * NULL; a statement that fails fails the test.
  */
 char *owner_value(const char *sql, const char *arg);
+/* A connection as the owner (PQfinish() it); a failure fails the test. */
+struct pg_conn *owner_connect(void);
 /* The same with n parameters (text; a NULL one is SQL NULL). */
 char *owner_params(const char *sql, int n, const char *const params[]);
 
