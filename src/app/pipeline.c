@@ -58,22 +58,14 @@ app_handle(const struct route *route, const struct app_handler *handlers,
 }
 
 /*
- * docs/API.md "Reads on a standby": the GETs whose reads may be served by
- * DATABASE_READ_URL's standby. Not the changes feed: its token is a
- * position in the primary's history, which a standby that lags has not
- * reached. Not the health check, which is the primary's.
+ * docs/API.md "Reads on a standby": the GETs of the routes the table marks
+ * standby_reads (cgi-bin/routes.txt) may read on DATABASE_READ_URL's
+ * standby.
  */
 static bool
 reads_anywhere(const struct route *route, const char *method)
 {
-	static const char *const routes[] = { "tasks", "task_item", "auth_me" };
-
-	if (strcmp(method, "GET") != 0)
-		return false;
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
-		if (strcmp(route->name, routes[i]) == 0)
-			return true;
-	return false;
+	return route->standby_reads && strcmp(method, "GET") == 0;
 }
 
 /*

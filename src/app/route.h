@@ -1,12 +1,14 @@
 /*
  * route.h: the routes of the API as cgi-bin/routes.txt lists them, compiled
  * in (scripts/routes writes the table as C, route_table): each route's
- * program name, path, methods with the authentication each needs, and its
- * Allow header. A program serves its route by name (app_main); http_error
+ * program name, path, methods with the authentication each needs, its
+ * Allow header, and whether its GETs may read on a standby. A program serves its route by name (app_main); http_error
  * finds the route of a path.
  */
 #ifndef TASKAPI_ROUTE_H
 #define TASKAPI_ROUTE_H
+
+#include <stdbool.h>
 
 /* docs/API.md "Authentication": what a method asks of the client. */
 enum route_auth {
@@ -24,6 +26,8 @@ struct route {
 	const char *path;	/* exact, or with {id}: one non-empty segment */
 	const char *allow;	/* the Allow header: the methods, then OPTIONS */
 	const struct route_method *methods;	/* ends with a NULL method */
+	/* docs/API.md "Reads on a standby": its GETs may read there */
+	bool standby_reads;
 };
 
 /* Every route, in the table's order; ends with a NULL name. */

@@ -62,6 +62,29 @@ Test(routes, a_path_finds_its_route_as_nginx_routes_it)
 	}
 }
 
+/*
+ * docs/API.md "Reads on a standby": the GETs of the task list, one task and
+ * the current user, and no others (not the changes feed, not the health
+ * check), may read on DATABASE_READ_URL's standby.
+ */
+Test(routes, only_the_list_one_task_and_me_read_on_a_standby)
+{
+	static const char *const standby[] = {
+		"/api/tasks", "/api/tasks/{id}", "/api/auth/me",
+	};
+	size_t marked = 0;
+
+	for (const struct route *r = route_table; r->name != NULL; r++) {
+		bool listed = false;
+
+		for (size_t i = 0; i < sizeof(standby) / sizeof(standby[0]); i++)
+			listed |= strcmp(r->path, standby[i]) == 0;
+		cr_expect_eq(r->standby_reads, listed, "%s", r->path);
+		marked += r->standby_reads;
+	}
+	cr_expect_eq(marked, sizeof(standby) / sizeof(standby[0]));
+}
+
 Test(routes, every_route_is_found_by_its_name_and_path)
 {
 	for (const struct route *r = route_table; r->name != NULL; r++) {
