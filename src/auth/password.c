@@ -8,6 +8,7 @@
 #include <libscrypt.h>
 
 #include "auth/password.h"
+#include "config/config.h"
 
 /*
  * A hash of a password no one knows, at the default parameters; checking
@@ -26,7 +27,8 @@ static char cost_dummy[PASSWORD_HASH_BYTES];
 int
 password_cost_set(long log2_n)
 {
-	if (log2_n < 10 || log2_n > 17)
+	if (log2_n < CONFIG_SCRYPT_LOG2_N_MIN ||
+	    log2_n > CONFIG_SCRYPT_LOG2_N_MAX)
 		return -1;
 	if ((1UL << log2_n) != cost_n) {
 		cost_n = 1UL << log2_n;

@@ -21,6 +21,14 @@
 #define CONFIG_EXPIRES_IN_MAX (10L * 365 * 86400)
 /* A key set cached for more than a day would outlive any rotation. */
 #define CONFIG_JWKS_SECONDS_MAX 86400
+/*
+ * docs/API.md "Configuration": PASSWORD_SCRYPT_LOG2_N's range, which
+ * password_cost_set (auth/password.h) keeps too: 2^10 is the least N a
+ * test instance needs, 2^17 (128 MiB a hash at r = 8) the most a worker
+ * may take.
+ */
+#define CONFIG_SCRYPT_LOG2_N_MIN 10
+#define CONFIG_SCRYPT_LOG2_N_MAX 17
 /* docs/API.md "Configuration": "the local development database". */
 #define CONFIG_DEFAULT_DATABASE_URL "postgresql:///taskapi"
 

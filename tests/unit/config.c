@@ -6,6 +6,7 @@
 
 #include <criterion/criterion.h>
 
+#include "auth/password.h"
 #include "config/config.h"
 
 struct pairs {
@@ -156,6 +157,41 @@ Test(config, defaults_and_bad_numbers)
 		cr_assert_eq(config_load(&cfg, err, sizeof(err)), -1, "%s", bad[i]);
 		config_free(&cfg);
 	}
+}
+
+/*
+ * docs/API.md "Configuration": PASSWORD_SCRYPT_LOG2_N is 10 to 17, the
+ * range password_cost_set takes too; the error names it.
+ */
+Test(config, scrypt_cost_is_10_to_17)
+{
+	static const struct { const char *value; int ok; } cases[] = {
+		{ "9", 0 }, { "10", 1 }, { "14", 1 }, { "17", 1 }, { "18", 0 },
+	};
+	struct config cfg;
+	char err[256];
+
+	clear_env();
+	setenv("JWT_SECRET", "0123456789abcdef0123456789abcdef", 1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		setenv("PASSWORD_SCRYPT_LOG2_N", cases[i].value, 1);
+		err[0] = '\0';
+		if (cases[i].ok) {
+			cr_expect_eq(config_load(&cfg, err, sizeof(err)), 0,
+			    "%s: %s", cases[i].value, err);
+			cr_expect_eq(password_cost_set(cfg.password_scrypt_log2_n),
+			    0, "%s", cases[i].value);
+		} else {
+			cr_expect_eq(config_load(&cfg, err, sizeof(err)), -1,
+			    "%s", cases[i].value);
+			cr_expect(strstr(err, "a number from 10 to 17") != NULL,
+			    "%s: %s", cases[i].value, err);
+			cr_expect_eq(password_cost_set(atol(cases[i].value)), -1,
+			    "%s", cases[i].value);
+		}
+		config_free(&cfg);
+	}
+	(void)password_cost_set(14);
 }
 
 Test(config, malformed_env_file_is_refused_with_its_line)
