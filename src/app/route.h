@@ -2,8 +2,9 @@
  * route.h: the routes of the API as cgi-bin/routes.txt lists them, compiled
  * in (scripts/routes writes the table as C, route_table): each route's
  * program name, path, methods with the authentication each needs, its
- * Allow header, and whether its GETs may read on a standby. A program serves its route by name (app_main); http_error
- * finds the route of a path.
+ * Allow header, and whether its GETs may read on a standby. A program
+ * serves its route by name (app_main); http_error finds the route of a
+ * path.
  */
 #ifndef TASKAPI_ROUTE_H
 #define TASKAPI_ROUTE_H

@@ -18,8 +18,9 @@
 
 /*
  * Sets log2 of N for the hashes made from now on (PASSWORD_SCRYPT_LOG2_N,
- * CONFIG_SCRYPT_LOG2_N_MIN to _MAX; 14 is PASSWORD_SCRYPT_N). The fixed hash of a NULL check then
- * costs the same N: it is made at the first such check, at that N.
+ * CONFIG_SCRYPT_LOG2_N_MIN to _MAX; 14 is PASSWORD_SCRYPT_N). The fixed
+ * hash of a NULL check then costs the same N: it is made at the first
+ * such check, at that N.
  * Returns 0, or -1 for a value out of range (nothing changes).
  */
 int password_cost_set(long log2_n);
