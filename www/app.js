@@ -94,6 +94,8 @@ import { setupAccount } from './account.js';
       this.detail = detail === undefined ? null : detail;
       this.retryAfter = retryAfter === undefined ? null : retryAfter;
       this.ended = false;
+      /* Whether the request carried an access token (attempt()). */
+      this.signedIn = false;
     }
   }
 
@@ -189,7 +191,12 @@ import { setupAccount } from './account.js';
         throw unreachable(method, path);
       }
     }
-    return check(method, path, answer);
+    try {
+      return check(method, path, answer);
+    } catch (e) {
+      e.signedIn = headers.Authorization !== undefined;
+      throw e;
+    }
   }
 
   /* The answer and its whole body: losing either is losing the answer. */
@@ -255,9 +262,10 @@ import { setupAccount } from './account.js';
 
   /*
    * Runs an action with the controls of `scope` disabled, and shows what
-   * went wrong. A 401 while signed in means the token is no longer good
-   * (its session ended, a refresh failed, or the server's secret changed):
-   * the page is back at the sign-in form.
+   * went wrong. A 401 to a request sent signed in means the token is no
+   * longer good (its session ended, a refresh failed, or the server's
+   * secret changed): the page is back at the sign-in form, and says so
+   * even when a refresh that failed meanwhile took it there first.
    */
   async function act(scope, fn) {
     const controls = scope ? scope.querySelectorAll('button, input, textarea') : [];
@@ -276,8 +284,8 @@ import { setupAccount } from './account.js';
         showError('Unexpected error in the page: ' + e.message);
       } else if (e.ended) {
         /* renew() ended the session and said why. */
-      } else if (e.status === 401 && state.token !== null) {
-        endSession(null);
+      } else if (e.status === 401 && (state.token !== null || e.signedIn)) {
+        if (state.token !== null) endSession(null);
         showError(sentence(e.message, 'Log in again.'));
       } else {
         showError(e.message);
